@@ -1,0 +1,1 @@
+"""Convenantbot: answers from the covenant guidance, in Slack, Teams and a terminal."""

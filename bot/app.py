@@ -1,0 +1,128 @@
+"""The composition root: reads settings, builds the engine, domain, Slack app and ASGI app."""
+
+import logging
+from dataclasses import dataclass
+
+import uvicorn
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bot.database import create_engine, migrate, session_factory
+from bot.guidance.content import Library, load_library
+from bot.guidance.retrieval import GuidanceIndex
+from bot.identity import Coordinators
+from bot.questions import QuestionDesk
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything the handlers need, built once per process (or per test)."""
+
+    settings: Settings
+    library: Library
+    engine: AsyncEngine
+    desk: QuestionDesk
+    coordinators: Coordinators
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def build_services(settings: Settings) -> Services:
+    """Loads the content (ContentError when invalid) and brings the database up to date."""
+    library = load_library(settings.content_dir)
+    engine = create_engine(settings.database_url)
+    await migrate(engine)
+    sessions = session_factory(engine)
+    coordinators = Coordinators.from_config(library.covenant.coordinators, settings.coordinator_ids)
+    desk = QuestionDesk(GuidanceIndex(library), sessions)
+    return Services(settings, library, engine, desk, coordinators)
+
+
+def build_slack_client(settings: Settings) -> AsyncWebClient:
+    """A Web API client that waits out 429s (Retry-After) and retries dropped connections."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+def build_asgi_app(services: Services) -> Starlette:
+    """One ASGI app: Slack events, commands and interactivity on POST /slack/events."""
+    from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+
+    from handlers.slack import build_slack_app
+
+    slack_app = build_slack_app(services, build_slack_client(services.settings))
+    slack_handler = AsyncSlackRequestHandler(slack_app)
+
+    async def slack_events(request: Request):
+        return await slack_handler.handle(request)
+
+    async def healthz(_request: Request):
+        return JSONResponse({"status": "ok", "sections": len(services.library.sections)})
+
+    return Starlette(routes=[
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ])
+
+
+async def serve(settings: Settings, *, port: int | None = None) -> int:
+    """Serves Slack over HTTP, or in Socket Mode when SLACK_APP_TOKEN is set."""
+    missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.slack_bot_token),
+                                        ("SLACK_SIGNING_SECRET", settings.slack_signing_secret))
+               if value is None]
+    if settings.uses_socket_mode:
+        missing = [name for name in missing if name != "SLACK_SIGNING_SECRET"]
+    placeholders = settings.placeholder_secrets()
+    if missing or placeholders:
+        logger.error("Cannot serve Slack: set %s (see .env.example)",
+                     ", ".join(missing + [f"{name} (still an example value)"
+                                          for name in placeholders]))
+        return 2
+    services = await build_services(settings)
+    try:
+        if settings.uses_socket_mode:
+            await _serve_socket_mode(services)
+        else:
+            config = uvicorn.Config(build_asgi_app(services), host="0.0.0.0",
+                                    port=port or settings.port, log_level=settings.log_level.lower())
+            await uvicorn.Server(config).serve()
+    finally:
+        await services.close()
+    return 0
+
+
+async def _serve_socket_mode(services: Services) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from handlers.slack import build_slack_app
+
+    slack_app = build_slack_app(services, build_slack_client(services.settings), socket_mode=True)
+    app_token = services.settings.slack_app_token.get_secret_value()
+    await AsyncSocketModeHandler(slack_app, app_token).start_async()
+
+
+async def upgrade_database(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()

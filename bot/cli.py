@@ -1,0 +1,93 @@
+"""The `convenantbot` command: chat, serve, ask, content check, db upgrade."""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+
+from bot.guidance.content import ContentError, check_content, load_library
+from bot.guidance.retrieval import GuidanceIndex
+from bot.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    command = args.command or ("serve" if settings.slack_bot_token else "chat")
+    try:
+        if command == "content":
+            return _content_check(settings)
+        if command == "ask":
+            return _ask(settings, args)
+        if command == "db":
+            from bot.app import upgrade_database
+            asyncio.run(upgrade_database(settings))
+            return 0
+        if command == "serve":
+            from bot.app import serve
+            return asyncio.run(serve(settings, port=args.port if "port" in args else None))
+        from handlers.terminal.chat import run_chat
+        return asyncio.run(run_chat(settings))
+    except ContentError as error:
+        print(f"The content in {settings.content_dir} has problems; fix them and start again:",
+              file=sys.stderr)
+        print(error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="convenantbot",
+        description="Answers from the covenant guidance. With no command: serve Slack when "
+                    "SLACK_BOT_TOKEN is set, otherwise open a chat in this terminal.",
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("chat", help="chat with the bot in this terminal")
+    serve = commands.add_parser("serve", help="serve Slack (HTTP, or Socket Mode with an app token)")
+    serve.add_argument("--port", type=int, help="HTTP port (default: PORT or 3000)")
+    ask = commands.add_parser("ask", help="answer one question, or one per line from stdin ('-')")
+    ask.add_argument("question", nargs="+", help="the question, or '-' to read lines from stdin")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    content = commands.add_parser("content", help="work with the guidance in content/")
+    content.add_argument("action", choices=["check"])
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    return parser
+
+
+def _content_check(settings: Settings) -> int:
+    problems = check_content(settings.content_dir)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {settings.content_dir}", file=sys.stderr)
+        return 1
+    library = load_library(settings.content_dir)
+    print(f"content OK: {len(library.documents)} documents, {len(library.sections)} sections")
+    return 0
+
+
+def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.guidance.answers import answer_question
+    from handlers.terminal.render import answer_json, answer_text, sources_text
+
+    index = GuidanceIndex(load_library(settings.content_dir))
+    questions = sys.stdin if args.question == ["-"] else [" ".join(args.question)]
+    for line in questions:
+        question = line.strip()
+        if not question and args.question == ["-"]:
+            continue
+        answer = answer_question(index, question)
+        if args.json:
+            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+        else:
+            print(answer_text(answer))
+            if answer.sources:
+                print(f"\n{sources_text(answer)}")
+    return 0

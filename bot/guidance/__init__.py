@@ -1,0 +1,1 @@
+"""The covenant guidance: content files, text analysis, retrieval and answers."""

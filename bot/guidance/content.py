@@ -1,0 +1,319 @@
+"""Loads and validates content/: guidance Markdown, the glossary and covenant.yaml.
+
+Every problem names its file and line, so a non-programmer can fix it.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+MAX_PASSAGE_CHARS = 1200
+REQUIRED_FRONT_MATTER = ("title", "source", "language")
+LANGUAGES = ("nl", "en")
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+(.*)$")
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(([^)]*)\)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ContentError(Exception):
+    """The content has problems; the bot refuses to start on it."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+@dataclass(frozen=True)
+class Passage:
+    text: str
+    line: int
+    is_list_item: bool = False
+    introduces_list: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    heading: str
+    line: int
+    passages: tuple[Passage, ...]
+    document_title: str
+    document_source: str
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    path: Path
+    title: str
+    source: str
+    language: str
+    sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True)
+class Glossary:
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    english: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    stopwords: tuple[str, ...] = ()
+
+
+class Covenant(BaseModel):
+    """The partnership's own facts (content/covenant.yaml)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    partners: list[str] = []
+    timezone: str = "Europe/Amsterdam"
+    language: str = "nl"
+    coordinators: dict[str, list[str]] = {}
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @field_validator("coordinators", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {platform: ids or [] for platform, ids in value.items()}
+        return value
+
+
+@dataclass(frozen=True)
+class Library:
+    documents: tuple[Document, ...]
+    glossary: Glossary
+    covenant: Covenant
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        return tuple(section for document in self.documents for section in document.sections)
+
+    def section(self, section_id: str) -> Section | None:
+        return next((s for s in self.sections if s.id == section_id), None)
+
+
+def load_library(content_dir: Path) -> Library:
+    """Reads all content, or raises ContentError listing every problem found."""
+    problems: list[Problem] = []
+    guidance_dir = content_dir / "guidance"
+    paths = sorted(guidance_dir.glob("*.md")) if guidance_dir.is_dir() else []
+    if not paths:
+        problems.append(Problem(guidance_dir, 0, "no guidance files (*.md) found"))
+    documents = tuple(doc for doc in (_load_document(p, problems) for p in paths) if doc)
+    glossary = _load_glossary(content_dir / "glossary.yaml", problems)
+    covenant = _load_covenant(content_dir / "covenant.yaml", problems)
+    if problems or covenant is None:
+        raise ContentError(problems)
+    return Library(documents=documents, glossary=glossary, covenant=covenant)
+
+
+def check_content(content_dir: Path) -> list[Problem]:
+    try:
+        load_library(content_dir)
+    except ContentError as error:
+        return error.problems
+    return []
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _read_yaml(path: Path, problems: list[Problem], text: str | None = None) -> object:
+    try:
+        return yaml.safe_load(text if text is not None else path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problems.append(Problem(path, line, f"invalid YAML: {getattr(error, 'problem', error)}"))
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(Problem(path, 0, f"cannot read file: {error}"))
+    return None
+
+
+def _split_front_matter(path: Path, text: str, problems: list[Problem]) -> tuple[dict, int]:
+    """Returns the front matter and the number of the first body line."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        problems.append(Problem(path, 1, "file must start with front matter between '---' lines"))
+        return {}, 1
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if end is None:
+        problems.append(Problem(path, 1, "front matter is not closed with a '---' line"))
+        return {}, 1
+    before = len(problems)
+    meta = _read_yaml(path, problems, "\n".join(lines[1:end]))
+    for problem in problems[before:]:
+        problems[problems.index(problem)] = Problem(path, problem.line + 1, problem.message)
+    if len(problems) > before:
+        return {}, end + 2
+    if not isinstance(meta, dict):
+        problems.append(Problem(path, 2, "front matter must be 'key: value' lines"))
+        return {}, end + 2
+    for key in REQUIRED_FRONT_MATTER:
+        if not str(meta.get(key) or "").strip():
+            problems.append(Problem(path, 1, f"front matter lacks '{key}'"))
+    if meta.get("language") and meta["language"] not in LANGUAGES:
+        problems.append(Problem(path, 1, f"language must be one of {', '.join(LANGUAGES)}"))
+    return meta, end + 2
+
+
+def _load_document(path: Path, problems: list[Problem]) -> Document | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(Problem(path, 0, f"cannot read file: {error}"))
+        return None
+    before = len(problems)
+    meta, first_line = _split_front_matter(path, text, problems)
+    body = text.split("\n")[first_line - 1:]
+    title, source = str(meta.get("title", "")).strip(), str(meta.get("source", "")).strip()
+    sections = _parse_sections(path, body, first_line, title, source, problems)
+    if len(problems) > before:
+        return None
+    return Document(path.stem, path, title, source, str(meta["language"]), tuple(sections))
+
+
+def _parse_sections(path, lines, first_line, title, source, problems) -> list[Section]:
+    sections: list[Section] = []
+    heading: tuple[str, int] | None = None
+    blocks: list[tuple[list[str], int, bool]] = []  # (lines, first line, is list item)
+
+    def close_section() -> None:
+        if heading is None:
+            return
+        passages = _passages(path, blocks, problems)
+        if not passages:
+            problems.append(Problem(path, heading[1], f"section '{heading[0]}' has no text"))
+        section_id = f"{path.stem}#{slugify(heading[0])}"
+        if any(s.id == section_id for s in sections):
+            problems.append(Problem(path, heading[1], f"heading '{heading[0]}' appears twice"))
+        sections.append(Section(section_id, heading[0], heading[1], passages, title, source))
+
+    is_open = False  # whether the next text line continues the last block
+    for number, raw in enumerate(lines, start=first_line):
+        line = raw.rstrip()
+        if line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            if level != 2 or not line[2:].strip():
+                problems.append(Problem(path, number, "use '## Heading' for section headings"))
+                continue
+            close_section()
+            heading, blocks, is_open = (line[2:].strip(), number), [], False
+        elif not line.strip():
+            is_open = False
+        elif heading is None:
+            problems.append(Problem(path, number, "text before the first '## ' heading"))
+            return sections
+        elif item := _LIST_ITEM.match(line):
+            blocks.append(([item.group(1)], number, True))
+            is_open = True
+        elif is_open and (not blocks[-1][2] or raw[:1].isspace()):
+            blocks[-1][0].append(line.strip())
+        else:
+            blocks.append(([line.strip()], number, False))
+            is_open = True
+    close_section()
+    if heading is None and not problems:
+        problems.append(Problem(path, first_line, "no '## ' section headings"))
+    return sections
+
+
+def _passages(path, blocks, problems) -> tuple[Passage, ...]:
+    passages: list[Passage] = []
+    for index, (lines, line, is_item) in enumerate(blocks):
+        text = _plain(" ".join(lines))
+        if len(text) > MAX_PASSAGE_CHARS:
+            problems.append(Problem(
+                path, line,
+                f"passage of {len(text)} characters is too long to quote in a chat "
+                f"(at most {MAX_PASSAGE_CHARS}); split it into paragraphs",
+            ))
+        next_is_item = index + 1 < len(blocks) and blocks[index + 1][2]
+        introduces = not is_item and next_is_item and text.endswith(":")
+        passages.append(Passage(text, line, is_item, introduces))
+    return tuple(passages)
+
+
+def _plain(text: str) -> str:
+    def link(match: re.Match) -> str:
+        label, target = match.group(1), match.group(2).strip()
+        return label if target in ("", "#") else f"{label} ({target})"
+
+    text = _MARKDOWN_LINK.sub(link, text)
+    return re.sub(r"\s+", " ", _EMPHASIS.sub(r"\2", text)).strip()
+
+
+def _load_glossary(path: Path, problems: list[Problem]) -> Glossary:
+    if not path.exists():
+        return Glossary()
+    data = _read_yaml(path, problems)
+    if data is None:
+        return Glossary()
+    if not isinstance(data, dict):
+        problems.append(Problem(path, 1, "glossary must have 'synonyms' and/or 'english' keys"))
+        return Glossary()
+    lines = path.read_text(encoding="utf-8").split("\n")
+    synonyms, english = [], {}
+    for group in data.get("synonyms") or []:
+        words = [str(w).strip().lower() for w in group] if isinstance(group, list) else []
+        if len([w for w in words if w]) < 2:
+            problems.append(Problem(path, _line_of(lines, group), "a synonym group needs 2+ words"))
+            continue
+        synonyms.append(tuple(w for w in words if w))
+    for term, targets in (data.get("english") or {}).items():
+        targets = [targets] if isinstance(targets, str) else targets
+        if not isinstance(targets, list) or not all(str(t).strip() for t in targets) or not targets:
+            problems.append(Problem(path, _line_of(lines, term), f"'{term}' needs Dutch words"))
+            continue
+        english[str(term).strip().lower()] = tuple(str(t).strip().lower() for t in targets)
+    stopwords = tuple(str(w).strip().lower() for w in data.get("stopwords") or [])
+    return Glossary(tuple(synonyms), english, stopwords)
+
+
+def _line_of(lines: list[str], needle: object) -> int:
+    first = needle[0] if isinstance(needle, list) and needle else needle
+    return next((i for i, line in enumerate(lines, 1) if str(first) in line), 1)
+
+
+def _load_covenant(path: Path, problems: list[Problem]) -> Covenant | None:
+    if not path.exists():
+        problems.append(Problem(path, 0, "covenant.yaml is missing"))
+        return None
+    data = _read_yaml(path, problems)
+    if data is None:
+        return None
+    try:
+        return Covenant.model_validate(data)
+    except ValidationError as error:
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for detail in error.errors():
+            key = str(detail["loc"][0]) if detail["loc"] else ""
+            line = next((i for i, text in enumerate(lines, 1) if text.startswith(f"{key}:")), 1)
+            problems.append(Problem(path, line, f"{key or 'file'}: {detail['msg']}"))
+        return None

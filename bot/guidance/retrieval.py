@@ -1,0 +1,129 @@
+"""Finds the passages of the guidance that answer a question: BM25 over passages, each
+scored together with its section, and a confidence from how much of the question the
+best section covers."""
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.guidance.analysis import AnalyzedQuestion, Analyzer, Concept
+from bot.guidance.content import Library, Passage, Section
+
+K1, B = 1.2, 0.75
+HEADING_BOOST = 2  # a section heading says what the section is about
+SECTION_WEIGHT = 0.6  # how much the surrounding section counts towards a passage
+MIN_COVERAGE = 0.5  # share of the question's meaning the best section must cover
+MIN_SCORE = 4.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    section: Section
+    passage_index: int
+    score: float
+
+    @property
+    def passage(self) -> Passage:
+        return self.section.passages[self.passage_index]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    question: AnalyzedQuestion
+    hits: tuple[Hit, ...]  # best first
+    coverage: float
+
+    @property
+    def confident(self) -> bool:
+        return bool(self.hits) and self.coverage >= MIN_COVERAGE and self.hits[0].score >= MIN_SCORE
+
+    def nearest_sections(self, limit: int = 3) -> list[Section]:
+        seen: list[Section] = []
+        for hit in self.hits:
+            if hit.section not in seen:
+                seen.append(hit.section)
+            if len(seen) == limit:
+                break
+        return seen
+
+
+class _Bm25:
+    """Okapi BM25 over bags of terms (the weighted query terms rank_bm25 lacks)."""
+
+    def __init__(self, bags: list[Counter]):
+        self.bags = bags
+        self.lengths = [sum(bag.values()) for bag in bags]
+        self.average = (sum(self.lengths) / len(bags)) if bags else 1.0
+        frequency = Counter(term for bag in bags for term in bag)
+        n = len(bags)
+        self.idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
+        self.postings: dict[str, list[int]] = {}
+        for index, bag in enumerate(bags):
+            for term in bag:
+                self.postings.setdefault(term, []).append(index)
+
+    def term_score(self, term: str, index: int) -> float:
+        tf = self.bags[index].get(term, 0)
+        if not tf:
+            return 0.0
+        norm = K1 * (1 - B + B * self.lengths[index] / self.average)
+        return self.idf[term] * tf * (K1 + 1) / (tf + norm)
+
+    def concept_scores(self, concept: Concept) -> dict[int, float]:
+        """Per bag, the best-scoring way the concept occurs (synonyms don't add up)."""
+        scores: dict[int, float] = {}
+        for term, weight in concept.terms.items():
+            for index in self.postings.get(term, ()):
+                value = weight * self.term_score(term, index)
+                if value > scores.get(index, 0.0):
+                    scores[index] = value
+        return scores
+
+
+class GuidanceIndex:
+    def __init__(self, library: Library):
+        self.library = library
+        self.sections = library.sections
+        texts = [s.heading for s in self.sections] + [p.text for s in self.sections
+                                                       for p in s.passages]
+        self.analyzer = Analyzer(library.glossary, texts)
+        self._units: list[tuple[int, int]] = []  # (section index, passage index)
+        unit_bags, section_bags = [], []
+        for s_index, section in enumerate(self.sections):
+            heading = Counter(self.analyzer.document_terms(section.heading))
+            title = Counter(self.analyzer.document_terms(section.document_title))
+            context = Counter({t: c * HEADING_BOOST for t, c in heading.items()}) + title
+            section_bag = Counter(context)
+            for p_index, passage in enumerate(section.passages):
+                bag = Counter(self.analyzer.document_terms(passage.text))
+                section_bag += bag
+                unit_bags.append(bag + context)
+                self._units.append((s_index, p_index))
+            section_bags.append(section_bag)
+        self._passages = _Bm25(unit_bags)
+        self._sections = _Bm25(section_bags)
+
+    def search(self, question: str) -> SearchResult:
+        analyzed = self.analyzer.analyze_question(question)
+        section_scores: Counter = Counter()
+        unit_scores: Counter = Counter()
+        for concept in analyzed.concepts:
+            section_scores.update(self._sections.concept_scores(concept))
+            unit_scores.update(self._passages.concept_scores(concept))
+        combined = Counter()
+        for u_index, score in unit_scores.items():
+            s_index = self._units[u_index][0]
+            combined[u_index] = score + SECTION_WEIGHT * section_scores[s_index]
+        hits = tuple(
+            Hit(self.sections[self._units[u][0]], self._units[u][1], score)
+            for u, score in combined.most_common(12)
+        )
+        coverage = self._coverage(analyzed, hits[0]) if hits else 0.0
+        return SearchResult(analyzed, hits, coverage)
+
+    def _coverage(self, analyzed: AnalyzedQuestion, best: Hit) -> float:
+        s_index = self.sections.index(best.section)
+        bag = self._sections.bags[s_index]
+        total = sum(c.specificity for c in analyzed.concepts)
+        found = sum(c.specificity for c in analyzed.concepts if any(t in bag for t in c.terms))
+        return found / total if total else 0.0

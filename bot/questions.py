@@ -1,0 +1,115 @@
+"""Asking the guidance: answers, the questions it could not answer, and feedback."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.guidance.answers import Answer, answer_question, answer_topic
+from bot.guidance.retrieval import GuidanceIndex
+from bot.identity import Person
+from bot.models import Feedback, Question, utcnow
+
+MAX_QUESTION_CHARS = 1000
+
+
+class QuestionTooLong(ValueError):
+    def __init__(self, length: int):
+        super().__init__(f"question of {length} characters")
+        self.length = length
+        self.limit = MAX_QUESTION_CHARS
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    id: int
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class UnhelpfulAnswer:
+    question: Question
+    votes: int
+
+
+class QuestionDesk:
+    """Answers questions from the guidance and remembers what it could not answer."""
+
+    def __init__(self, index: GuidanceIndex, sessions: async_sessionmaker[AsyncSession]):
+        self.index = index
+        self.sessions = sessions
+
+    async def ask(self, person: Person, text: str, *, channel_id: str | None = None
+                  ) -> AskedQuestion:
+        """Answers and stores the question; raises QuestionTooLong for an essay."""
+        text = text.strip()
+        if len(text) > MAX_QUESTION_CHARS:
+            raise QuestionTooLong(len(text))
+        answer = answer_question(self.index, text)
+        question = Question(
+            platform=person.platform, workspace_id=person.workspace_id, user_id=person.user_id,
+            channel_id=channel_id, text=text, language=answer.language,
+            answer=answer.quote, confident=answer.confident,
+            sources=[{"document": s.document, "section": s.section} for s in answer.sources],
+        )
+        async with self.sessions() as session:
+            session.add(question)
+            await session.commit()
+            await session.refresh(question)
+        return AskedQuestion(question.id, answer)
+
+    def topic(self, section_id: str, language: str = "nl") -> Answer | None:
+        return answer_topic(self.index, section_id, language)
+
+    async def record_feedback(self, person: Person, question_id: int, *, helpful: bool
+                              ) -> Question | None:
+        """Stores a 👍/👎 (a second vote replaces the first); None for an unknown question."""
+        async with self.sessions() as session:
+            question = await session.get(Question, question_id)
+            if question is None or question.workspace_id != person.workspace_id:
+                return None
+            existing = (await session.exec(select(Feedback).where(
+                Feedback.question_id == question_id, Feedback.platform == person.platform,
+                Feedback.workspace_id == person.workspace_id, Feedback.user_id == person.user_id,
+            ))).first()
+            if existing is None:
+                session.add(Feedback(question_id=question_id, platform=person.platform,
+                                     workspace_id=person.workspace_id, user_id=person.user_id,
+                                     helpful=helpful))
+            else:
+                existing.helpful, existing.given_at = helpful, utcnow()
+                session.add(existing)
+            await session.commit()
+            return question
+
+    async def unanswered(self, *, platform: str, workspace_id: str, limit: int = 10
+                         ) -> list[Question]:
+        """The most recent questions the guidance had no answer for."""
+        async with self.sessions() as session:
+            rows = await session.exec(
+                select(Question)
+                .where(Question.platform == platform, Question.workspace_id == workspace_id,
+                       Question.confident == False)  # noqa: E712  (SQL, not Python)
+                .order_by(Question.asked_at.desc(), Question.id.desc())
+                .limit(limit)
+            )
+            return list(rows)
+
+    async def unhelpful(self, *, platform: str, workspace_id: str, limit: int = 10
+                        ) -> list[UnhelpfulAnswer]:
+        """Answers that got 👎, most recent vote first, with the number of 👎 votes."""
+        votes = func.count(Feedback.id).label("votes")
+        latest = func.max(Feedback.given_at).label("latest")
+        async with self.sessions() as session:
+            rows = await session.exec(
+                select(Question, votes, latest)
+                .join(Feedback, Feedback.question_id == Question.id)
+                .where(Question.platform == platform, Question.workspace_id == workspace_id,
+                       Feedback.helpful == False)  # noqa: E712
+                .group_by(Question.id)
+                .order_by(latest.desc())
+                .limit(limit)
+            )
+            return [UnhelpfulAnswer(question, count) for question, count, _ in rows]

@@ -1,0 +1,67 @@
+"""All configuration, read from the environment (and an optional .env file)."""
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_REPO_CONTENT = Path(__file__).resolve().parents[1] / "content"
+_PLACEHOLDERS = {"", "changeme", "xoxb-your-token", "your-signing-secret", "xapp-your-token"}
+
+
+def _default_content_dir() -> Path:
+    # An editable install finds the repository's content/; an installed wheel uses ./content.
+    return _REPO_CONTENT if _REPO_CONTENT.is_dir() else Path.cwd() / "content"
+
+
+class Settings(BaseSettings):
+    """Convenantbot settings; every field maps to an upper-case environment variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    database_url: str = "sqlite:///convenantbot.db"
+    content_dir: Path = Field(default_factory=_default_content_dir)
+    # Comma-separated platform user ids, added to the coordinators in content/covenant.yaml.
+    coordinator_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    default_language: Literal["nl", "en"] = "nl"
+    timezone: str = "Europe/Amsterdam"
+    port: int = 3000
+    log_level: str = "INFO"
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip() == "" else value
+
+    @field_validator("coordinator_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def serves_slack_http(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+    @property
+    def uses_socket_mode(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_app_token is not None
+
+    def placeholder_secrets(self) -> list[str]:
+        """Names of secrets that are set but still hold an example value."""
+        named = {
+            "SLACK_BOT_TOKEN": self.slack_bot_token,
+            "SLACK_SIGNING_SECRET": self.slack_signing_secret,
+            "SLACK_APP_TOKEN": self.slack_app_token,
+        }
+        return [
+            name for name, secret in named.items()
+            if secret is not None and secret.get_secret_value().strip().lower() in _PLACEHOLDERS
+        ]

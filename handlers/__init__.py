@@ -1,0 +1,1 @@
+"""Platform handlers: translate a platform's payloads to the domain and render its results."""

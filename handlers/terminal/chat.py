@@ -1,0 +1,127 @@
+"""A chat in the terminal (like Hubot's shell): type questions, press buttons by number."""
+
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from bot.app import Services, build_services
+from bot.guidance.answers import Answer
+from bot.identity import Person
+from bot.questions import QuestionTooLong
+from bot.settings import Settings
+from bot.texts import text
+from handlers.terminal.render import answer_text, sources_text
+
+STOP_WORDS = {"stop", "quit", "exit", "doei", "/stop"}
+HELP_WORDS = {"help", "hulp", "?", "/help"}
+
+
+@dataclass
+class Button:
+    label: str
+    press: Callable[[], Awaitable[str]]
+
+
+class TerminalChat:
+    """One person's conversation; `reply` takes a line and returns what the bot says."""
+
+    def __init__(self, services: Services, person: Person):
+        self.services = services
+        self.person = person
+        self.language = services.settings.default_language
+        self.buttons: list[Button] = []
+
+    async def reply(self, line: str) -> str:
+        line = line.strip()
+        if line.lower() in HELP_WORDS:
+            return f"{text('help', self.language)}\n\n{text('help_coordinator', self.language)}"
+        if line.isdigit():
+            return await self._press(int(line))
+        if line.lower() in {"onbeantwoord", "unanswered"}:
+            return await self._unanswered()
+        if line.lower() == "feedback":
+            return await self._unhelpful()
+        try:
+            asked = await self.services.desk.ask(self.person, line)
+        except QuestionTooLong as error:
+            return text("too_long", self.language, length=error.length, limit=error.limit)
+        return self._show(asked.answer, asked.id)
+
+    def _show(self, answer: Answer, question_id: int | None) -> str:
+        parts = [answer_text(answer)]
+        if answer.sources:
+            parts.append(sources_text(answer))
+        self.buttons = []
+        if question_id is not None and answer.confident:
+            parts.append(text("was_helpful", answer.language))
+            for key, helpful in (("helpful", True), ("unhelpful", False)):
+                self.buttons.append(Button(text(key, answer.language),
+                                           self._feedback(question_id, helpful)))
+        for suggestion in answer.suggestions:
+            self.buttons.append(Button(suggestion.section,
+                                       self._topic(suggestion.section_id, answer.language)))
+        if self.buttons:
+            parts.append("  ".join(f"[{n}] {b.label}" for n, b in enumerate(self.buttons, 1)))
+        return "\n\n".join(parts)
+
+    def _feedback(self, question_id: int, helpful: bool) -> Callable[[], Awaitable[str]]:
+        async def press() -> str:
+            question = await self.services.desk.record_feedback(
+                self.person, question_id, helpful=helpful)
+            if question is None:
+                return text("unknown_answer", self.language)
+            return text("thanks_helpful" if helpful else "thanks_unhelpful", question.language)
+        return press
+
+    def _topic(self, section_id: str, language: str) -> Callable[[], Awaitable[str]]:
+        async def press() -> str:
+            answer = self.services.desk.topic(section_id, language)
+            return self._show(answer, None) if answer else text("unknown_topic", language)
+        return press
+
+    async def _press(self, number: int) -> str:
+        if not 1 <= number <= len(self.buttons):
+            return text("terminal_unknown_number", self.language)
+        return await self.buttons[number - 1].press()
+
+    async def _unanswered(self) -> str:
+        questions = await self.services.desk.unanswered(
+            platform=self.person.platform, workspace_id=self.person.workspace_id)
+        if not questions:
+            return text("unanswered_none", self.language)
+        lines = [text("unanswered_title", self.language)]
+        lines += [f"- {q.text}" for q in questions]
+        return "\n".join(lines)
+
+    async def _unhelpful(self) -> str:
+        answers = await self.services.desk.unhelpful(
+            platform=self.person.platform, workspace_id=self.person.workspace_id)
+        if not answers:
+            return text("unhelpful_none", self.language)
+        lines = [text("unhelpful_title", self.language)]
+        lines += [f"- {a.question.text} (👎 {a.votes})" for a in answers]
+        return "\n".join(lines)
+
+
+async def run_chat(settings: Settings, *, stdin: TextIO = sys.stdin,
+                   stdout: TextIO = sys.stdout) -> int:
+    """Reads lines until 'stop' or end of input; the same domain code Slack uses."""
+    services = await build_services(settings)
+    chat = TerminalChat(services, Person("terminal", "local", getpass.getuser()))
+    interactive = stdin.isatty()
+    print(text("terminal_welcome", chat.language), file=stdout)
+    try:
+        while True:
+            if interactive:
+                print("\n> ", end="", file=stdout, flush=True)
+            line = await asyncio.to_thread(stdin.readline)
+            if not line or line.strip().lower() in STOP_WORDS:
+                break
+            if line.strip():
+                print(await chat.reply(line), file=stdout, flush=True)
+    finally:
+        await services.close()
+    return 0
