@@ -69,6 +69,7 @@ class Analyzer:
         )
         self.vocabulary = frozenset(t for w in corpus_words for t in self.terms_of_word(w))
         self._synonyms = self._synonym_index(glossary)
+        self._synonym_words = frozenset(w for group in glossary.synonyms for w in group)
         self._english = {
             tuple(self._en.stemWord(w) for w in words(key)): targets
             for key, targets in glossary.english.items()
@@ -132,22 +133,29 @@ class Analyzer:
 
     def _concepts_of_token(self, token: str, language: str) -> list[Concept]:
         stop = self._english_stopwords if language == "en" else self.stopwords
+        if token in stop or token in self.stopwords:
+            return []
+        whole, *parts = _pieces(token)
+        if parts and (self.stem(whole) in self.vocabulary or whole in self._synonym_words):
+            parts = []  # the joined word is known: its parts would count it twice
         concepts = []
-        for piece in _pieces(token):
+        for piece in parts or [whole]:
             if piece in stop or piece in self.stopwords or len(piece) < 2:
                 continue
-            stem = self.stem(piece) if language == "nl" else piece
-            parts = () if stem in self.vocabulary else self.split_compound(piece)
-            for word in parts or (piece,):
-                concept = Concept(word, specificity=_specificity([word], language))
-                own = self.stem(word)
-                concept.add(own, 1.0)
-                if language == "en":
-                    concept.add(self._en.stemWord(word), 1.0)
-                for term, weight in self._synonyms.get(own, {}).items():
-                    concept.add(term, weight)
-                concepts.append(concept)
+            known = self.stem(piece) in self.vocabulary or piece in self._synonym_words
+            for word in (() if known else self.split_compound(piece)) or (piece,):
+                concepts.append(self._concept(word, language))
         return concepts
+
+    def _concept(self, word: str, language: str) -> Concept:
+        concept = Concept(word, specificity=_specificity([word], language))
+        own = self.stem(word)
+        concept.add(own, 1.0)
+        if language == "en":
+            concept.add(self._en.stemWord(word), 1.0)
+        for term, weight in self._synonyms.get(own, {}).items():
+            concept.add(term, weight)
+        return concept
 
     def _synonym_index(self, glossary: Glossary) -> dict[str, dict[str, float]]:
         index: dict[str, dict[str, float]] = {}
@@ -173,11 +181,12 @@ def _terms_of_word(analyzer: Analyzer, word: str) -> list[str]:
 
 
 def _pieces(token: str) -> list[str]:
-    """A hyphenated word counts whole and by its parts: kick-off -> kickoff, kick, off."""
+    """A joined word counts whole and by its parts: kick-off -> kickoff, kick, off."""
+    if "@" in token or "." in token:  # e-mail and web addresses
+        return [token, *(p for p in re.split(r"[@.]", token) if p)]
+    token = token.removesuffix("'s")  # Dutch plural: collega's, regio's
     parts = [p for p in re.split(r"[-'&]", token) if p]
-    if "@" in token or "." in token:
-        return [token, *re.split(r"[@.]", token)]
-    return [token] if len(parts) == 1 else ["".join(parts), *parts]
+    return parts if len(parts) == 1 else ["".join(parts), *parts]
 
 
 @lru_cache(maxsize=65536)
@@ -207,7 +216,7 @@ def _split(known: frozenset[str], word: str, max_parts: int) -> tuple[str, ...]:
 def _specificity(phrase: list[str], language: str) -> float:
     """How telling a word is: rare words in everyday language weigh more than common ones."""
     zipf = min(zipf_frequency(w, language) for w in phrase) if phrase else 0.0
-    return min(6.0, max(1.0, 7.5 - zipf))
+    return min(6.0, max(0.3, 6.5 - zipf))
 
 
 def detect_language(tokens: list[str]) -> str:

@@ -220,11 +220,12 @@ def _parse_sections(path, lines, first_line, title, source, problems) -> list[Se
         line = raw.rstrip()
         if line.startswith("#"):
             level = len(line) - len(line.lstrip("#"))
-            if level != 2 or not line[2:].strip():
+            title = line[level:].strip()
+            if level != 2 or not title:
+                # Reported, then read as a heading anyway, so one slip gives one problem.
                 problems.append(Problem(path, number, "use '## Heading' for section headings"))
-                continue
             close_section()
-            heading, blocks, is_open = (line[2:].strip(), number), [], False
+            heading, blocks, is_open = (title or "?", number), [], False
         elif not line.strip():
             is_open = False
         elif heading is None:

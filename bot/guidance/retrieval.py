@@ -14,6 +14,7 @@ HEADING_BOOST = 2  # a section heading says what the section is about
 SECTION_WEIGHT = 0.6  # how much the surrounding section counts towards a passage
 MIN_COVERAGE = 0.5  # share of the question's meaning the best section must cover
 MIN_SCORE = 4.0
+SPECIFICITY_POWER = 0.5
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,13 @@ class GuidanceIndex:
         section_scores: Counter = Counter()
         unit_scores: Counter = Counter()
         for concept in analyzed.concepts:
-            section_scores.update(self._sections.concept_scores(concept))
-            unit_scores.update(self._passages.concept_scores(concept))
+            # BM25 knows how rare a word is in the guidance; specificity adds how rare it is
+            # in everyday language, so "onze" or "helpen" cannot outweigh "belangen".
+            importance = concept.specificity ** SPECIFICITY_POWER
+            for index, score in self._sections.concept_scores(concept).items():
+                section_scores[index] += importance * score
+            for index, score in self._passages.concept_scores(concept).items():
+                unit_scores[index] += importance * score
         combined = Counter()
         for u_index, score in unit_scores.items():
             s_index = self._units[u_index][0]

@@ -1,0 +1,60 @@
+"""Block Kit builders, checked against Slack's limits by the same validator the fake uses."""
+
+from datetime import UTC, datetime
+
+from bot.guidance.answers import Answer, Source
+from bot.models import Question
+from bot.questions import UnhelpfulAnswer
+from handlers.slack import blocks, ids
+from tests.fakes.block_kit import validate_blocks
+
+LONG = "Een heel lang kopje over samenwerken " * 10
+
+
+def _answer(**changes) -> Answer:
+    values = {"question": "Vraag?", "language": "nl", "confident": True,
+              "quote": "Eerste alinea.\n\nTweede alinea.",
+              "sources": (Source("Document", "Sectie", "doc#sectie"),)}
+    return Answer(**{**values, **changes})
+
+
+def test_answer_message_quotes_each_line_and_offers_feedback():
+    message = blocks.build_answer(_answer(), question_id=42)
+    assert validate_blocks(message["blocks"]) == []
+    assert message["blocks"][0]["text"]["text"] == ">Eerste alinea.\n>\n>Tweede alinea."
+    buttons = message["blocks"][-1]["elements"]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        (ids.FEEDBACK_HELPFUL, "42"), (ids.FEEDBACK_UNHELPFUL, "42")]
+
+
+def test_english_answer_has_english_lead_in_and_buttons():
+    message = blocks.build_answer(_answer(language="en"), question_id=1)
+    assert message["blocks"][0]["text"]["text"].startswith("The guidance (in Dutch) says:")
+    assert "Was this helpful?" in str(message["blocks"])
+
+
+def test_oversized_texts_are_shortened_to_slack_limits():
+    answer = _answer(quote="x" * 5000, sources=(Source(LONG, LONG, "d#s"),))
+    assert validate_blocks(blocks.build_answer(answer, question_id=1)["blocks"]) == []
+    refusal = _answer(confident=False, quote="", sources=(),
+                      suggestions=tuple(Source("D", LONG, f"d#{n}") for n in range(3)))
+    message = blocks.build_answer(refusal, question_id=1)
+    assert validate_blocks(message["blocks"]) == []
+    assert all(len(b["text"]["text"]) <= 75 for b in message["blocks"][-1]["elements"])
+
+
+def test_coordinator_lists_fit_in_one_message():
+    question = Question(id=1, platform="slack", workspace_id="T", user_id="U1",
+                        text="Vraag " * 400, language="nl", answer="Antwoord " * 300,
+                        confident=False, sources=[], asked_at=datetime(2026, 11, 23, 9, tzinfo=UTC))
+    unanswered = blocks.build_unanswered([question] * 10, "nl", "Europe/Amsterdam")
+    assert validate_blocks(unanswered["blocks"]) == []
+    assert "23-11-2026 10:00" in str(unanswered["blocks"])  # shown in Amsterdam time
+    unhelpful = blocks.build_unhelpful([UnhelpfulAnswer(question, 3)] * 10, "nl",
+                                       "Europe/Amsterdam")
+    assert validate_blocks(unhelpful["blocks"]) == []
+
+
+def test_empty_lists_say_so():
+    assert "geen onbeantwoorde" in blocks.build_unanswered([], "nl", "Europe/Amsterdam")["text"]
+    assert "No answers" in blocks.build_unhelpful([], "en", "Europe/Amsterdam")["text"]
