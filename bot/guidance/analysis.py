@@ -1,5 +1,6 @@
 """Turns Dutch (and English) text into index terms: normalising, stop words, Snowball
-stems, compound splitting, synonyms and English-to-Dutch terms from the glossary."""
+stems, compound splitting, diminutives, and the glossary's synonyms, phrases and
+English-to-Dutch terms."""
 
 import re
 import unicodedata
@@ -7,7 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import simplemma
 import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 from stop_words import get_stop_words
 from wordfreq import zipf_frequency
 
@@ -15,9 +19,13 @@ from bot.guidance.content import Glossary
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'&@.][a-z0-9]+)*")
 _LINKERS = ("", "s", "e", "en")  # Dutch compounds join parts with these: werking-s-verband
+_DIMINUTIVES = ("etjes", "etje", "tjes", "tje", "pjes", "pje", "jes", "je")  # groepje -> groep
 _MIN_PART = 3
+_MIN_TYPO_LENGTH = 5
+_REAL_WORD_ZIPF = 1.5  # wordfreq knows it this well: a real word, not a typo
 _MAX_PHRASE = 4
 SYNONYM_WEIGHT = 0.8
+PHRASE_PART_WEIGHT = 0.5  # a phrase's own words, when the phrase itself is not found
 
 
 def normalize(text: str) -> str:
@@ -32,7 +40,8 @@ def words(text: str) -> list[str]:
 
 @dataclass
 class Concept:
-    """One meaningful word of a question and the index terms that may stand for it."""
+    """One meaningful word (or phrase) of a question and the index terms that may stand
+    for it, each with a weight: 1 for the word itself, less for a synonym."""
 
     word: str
     terms: dict[str, float] = field(default_factory=dict)
@@ -53,7 +62,9 @@ class Analyzer:
     """Built once from the guidance vocabulary and the glossary; then only reads."""
 
     def __init__(self, glossary: Glossary, corpus_texts: Iterable[str]):
-        self._nl = snowballstemmer.stemmer("dutch")
+        # The classic Snowball Dutch stemmer: the newer "dutch" one splits plurals from
+        # their singular (voorbeelden -> voorbeel, voorbeeld -> voorbeeld).
+        self._nl = snowballstemmer.stemmer("dutch_porter")
         self._en = snowballstemmer.stemmer("english")
         self.stopwords = frozenset(
             normalize(w) for w in [*get_stop_words("dutch"), *glossary.stopwords]
@@ -67,9 +78,16 @@ class Analyzer:
             w for w in corpus_words | glossary_words
             if len(w) >= _MIN_PART and w not in self.stopwords
         )
+        self._known_words = sorted(self._known)
+        self._phrase_keys = frozenset(
+            key for phrase in _glossary_phrases(glossary)
+            if len(key := self._phrase_key(phrase)) > 1
+        )
         self.vocabulary = frozenset(t for w in corpus_words for t in self.terms_of_word(w))
-        self._synonyms = self._synonym_index(glossary)
-        self._synonym_words = frozenset(w for group in glossary.synonyms for w in group)
+        self._synonym_words = frozenset(normalize(w) for g in glossary.synonyms for w in g)
+        self._expansions: dict[tuple[str, ...], dict[str, float]] = {}
+        for group in glossary.synonyms:
+            self._add_synonym_group(group)
         self._english = {
             tuple(self._en.stemWord(w) for w in words(key)): targets
             for key, targets in glossary.english.items()
@@ -77,12 +95,20 @@ class Analyzer:
 
     # --- documents -------------------------------------------------------------------
     def document_terms(self, text: str) -> list[str]:
-        """Index terms of a guidance text: stems, plus the parts of compound words."""
+        """Index terms of a guidance text: stems, the parts of compound words, and a term
+        for each glossary phrase it contains ("er even bij" -> er_even_bij)."""
         terms: list[str] = []
-        for token in words(text):
+        tokens = words(text)
+        for token in tokens:
             for piece in _pieces(token):
                 if piece not in self.stopwords:
                     terms.extend(self.terms_of_word(piece))
+        stems = [self.stem(t) for t in tokens]
+        for start in range(len(stems)):
+            for length in range(2, _MAX_PHRASE + 1):
+                key = tuple(stems[start:start + length])
+                if len(key) == length and key in self._phrase_keys:
+                    terms.append("_".join(key))
         return terms
 
     def terms_of_word(self, word: str) -> list[str]:
@@ -90,6 +116,11 @@ class Analyzer:
 
     def stem(self, word: str) -> str:
         return self._nl.stemWord(word)
+
+    def stems(self, word: str) -> list[str]:
+        """The word's stem, and its dictionary form's stem where that differs
+        (getekend -> tekenen -> teken), so inflected forms meet."""
+        return _stems(self._nl, word)
 
     def split_compound(self, word: str) -> tuple[str, ...]:
         return _split(self._known, word, 3)
@@ -101,21 +132,21 @@ class Analyzer:
         concepts: list[Concept] = []
         index = 0
         while index < len(tokens):
-            consumed, translated = self._english_phrase(tokens, index, language)
-            if translated:
-                concepts.append(translated)
+            consumed, phrase = self._english_phrase(tokens, index, language)
+            if not phrase:
+                consumed, phrase = self._dutch_phrase(tokens, index)
+            if phrase:
+                concepts.append(phrase)
                 index += consumed
                 continue
-            token = tokens[index]
+            concepts.extend(self._concepts_of_token(tokens[index], language))
             index += 1
-            concepts.extend(self._concepts_of_token(token, language))
         return AnalyzedQuestion(language, tuple(c for c in concepts if c.terms))
 
     def _english_phrase(self, tokens, start, language) -> tuple[int, Concept | None]:
         for length in range(min(_MAX_PHRASE, len(tokens) - start), 0, -1):
             phrase = tokens[start:start + length]
-            key = tuple(self._en.stemWord(w) for w in phrase)
-            targets = self._english.get(key)
+            targets = self._english.get(tuple(self._en.stemWord(w) for w in phrase))
             if targets is None:
                 continue
             if language != "en" and any(self._is_dutch_word(w) for w in phrase):
@@ -128,6 +159,28 @@ class Analyzer:
             return length, concept
         return 0, None
 
+    def _dutch_phrase(self, tokens, start) -> tuple[int, Concept | None]:
+        """A glossary phrase: word for word ("er even bij"), or its content words with
+        other small words in between ("rond te sturen" for "rondsturen")."""
+        if tokens[start] in self.stopwords and start + 1 < len(tokens):
+            spans = [list(range(start, min(len(tokens), start + _MAX_PHRASE)))]
+        else:
+            spans = [list(range(start, min(len(tokens), start + _MAX_PHRASE))),
+                     [i for i in range(start, min(len(tokens), start + 2 * _MAX_PHRASE))
+                      if tokens[i] not in self.stopwords][:_MAX_PHRASE]]
+        for span in spans:
+            for length in range(len(span), 1, -1):
+                chosen = [tokens[i] for i in span[:length]]
+                expansions = self._expansions.get(tuple(self.stem(w) for w in chosen))
+                if expansions is not None:
+                    content = [w for w in chosen if w not in self.stopwords] or chosen
+                    concept = Concept(" ".join(chosen),
+                                      specificity=_specificity(content, "nl"))
+                    for term, weight in expansions.items():
+                        concept.add(term, weight)
+                    return span[length - 1] - start + 1, concept
+        return 0, None
+
     def _is_dutch_word(self, word: str) -> bool:
         return word in self.stopwords or any(t in self.vocabulary for t in self.terms_of_word(word))
 
@@ -136,48 +189,100 @@ class Analyzer:
         if token in stop or token in self.stopwords:
             return []
         whole, *parts = _pieces(token)
-        if parts and (self.stem(whole) in self.vocabulary or whole in self._synonym_words):
+        if parts and self._is_known(whole):
             parts = []  # the joined word is known: its parts would count it twice
         concepts = []
         for piece in parts or [whole]:
             if piece in stop or piece in self.stopwords or len(piece) < 2:
                 continue
-            known = self.stem(piece) in self.vocabulary or piece in self._synonym_words
-            for word in (() if known else self.split_compound(piece)) or (piece,):
-                concepts.append(self._concept(word, language))
+            piece = self._without_diminutive(piece)
+            split = () if self._is_known(piece) else self.split_compound(piece)
+            if not split and not self._is_known(piece) and language == "nl":
+                piece = self._spelled_right(piece)
+            concepts.extend(self._concept(word, language) for word in split or (piece,))
         return concepts
+
+    def _is_known(self, word: str) -> bool:
+        return any(s in self.vocabulary for s in self.stems(word)) or word in self._synonym_words
+
+    def _without_diminutive(self, word: str) -> str:
+        if self._is_known(word):
+            return word
+        for suffix in _DIMINUTIVES:
+            base = word.removesuffix(suffix)
+            if base != word and len(base) >= _MIN_PART and self._is_known(base):
+                return base
+        return word
+
+    def _spelled_right(self, word: str) -> str:
+        """A guidance word one typo away ("samenwerkng"), unless the word is real Dutch."""
+        if len(word) < _MIN_TYPO_LENGTH or zipf_frequency(word, "nl") >= _REAL_WORD_ZIPF:
+            return word
+        allowed = 1 if len(word) < 9 else 2
+        match = process.extractOne(word, self._known_words, scorer=Levenshtein.distance,
+                                   score_cutoff=allowed)
+        return match[0] if match else word
 
     def _concept(self, word: str, language: str) -> Concept:
         concept = Concept(word, specificity=_specificity([word], language))
         own = self.stem(word)
-        concept.add(own, 1.0)
+        for term in self.stems(word):
+            concept.add(term, 1.0)
         if language == "en":
             concept.add(self._en.stemWord(word), 1.0)
-        for term, weight in self._synonyms.get(own, {}).items():
+        for term, weight in self._expansions.get((own,), {}).items():
             concept.add(term, weight)
         return concept
 
-    def _synonym_index(self, glossary: Glossary) -> dict[str, dict[str, float]]:
-        index: dict[str, dict[str, float]] = {}
-        for group in glossary.synonyms:
-            member_terms = [self.document_terms(phrase) for phrase in group]
-            for member in member_terms:
-                if len(member) != 1:
-                    continue  # a phrase member is found, but does not find others
-                expansions = index.setdefault(member[0], {})
-                for other in member_terms:
-                    for term in other:
-                        if term != member[0]:
-                            weight = SYNONYM_WEIGHT / max(1, len(other)) ** 0.5
-                            expansions[term] = max(expansions.get(term, 0.0), weight)
-        return index
+    def _phrase_key(self, phrase: str) -> tuple[str, ...]:
+        return tuple(self.stem(w) for w in words(phrase))
+
+    def _add_synonym_group(self, group: tuple[str, ...]) -> None:
+        """Each member of a group finds itself fully and the other members a little less."""
+        members = [(phrase, self._phrase_key(phrase), self._member_terms(phrase))
+                   for phrase in group]
+        members = [(phrase, key, terms) for phrase, key, terms in members if key and terms]
+        for phrase, key, _ in members:
+            expansions = self._expansions.setdefault(key, {})
+            for _, other_key, terms in members:
+                for term, weight in terms.items():
+                    if other_key != key:
+                        weight *= SYNONYM_WEIGHT
+                    expansions[term] = max(expansions.get(term, 0.0), weight)
+            # The phrase's content words also find it with other small words in between.
+            content = tuple(self.stem(w) for w in words(phrase) if w not in self.stopwords)
+            if len(content) > 1 and content != key:
+                self._expansions.setdefault(content, expansions)
+
+    def _member_terms(self, phrase: str) -> dict[str, float]:
+        key = self._phrase_key(phrase)
+        if len(key) == 1:
+            return dict.fromkeys(self.stems(words(phrase)[0]), 1.0)
+        terms = {"_".join(key): 1.0}
+        content = [t for t in self.document_terms(phrase) if "_" not in t]
+        for term in content:
+            terms.setdefault(term, PHRASE_PART_WEIGHT / len(content) ** 0.5)
+        return terms
+
+
+@lru_cache(maxsize=65536)
+def _stems(stemmer, word: str) -> list[str]:
+    own = stemmer.stemWord(word)
+    of_lemma = stemmer.stemWord(simplemma.lemmatize(word, lang="nl"))
+    return [own] if own == of_lemma else [own, of_lemma]
 
 
 @lru_cache(maxsize=65536)
 def _terms_of_word(analyzer: Analyzer, word: str) -> list[str]:
-    terms = [analyzer.stem(word)]
-    terms.extend(analyzer.stem(part) for part in analyzer.split_compound(word))
+    terms = analyzer.stems(word)
+    for part in analyzer.split_compound(word):
+        terms.extend(analyzer.stems(part))
     return terms
+
+
+def _glossary_phrases(glossary: Glossary) -> list[str]:
+    targets = [target for values in glossary.english.values() for target in values]
+    return [phrase for group in glossary.synonyms for phrase in group] + targets
 
 
 def _pieces(token: str) -> list[str]:
