@@ -21,6 +21,7 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[-'&@.][a-z0-9]+)*")
 _LINKERS = ("", "s", "e", "en")  # Dutch compounds join parts with these: werking-s-verband
 _DIMINUTIVES = ("etjes", "etje", "tjes", "tje", "pjes", "pje", "jes", "je")  # groepje -> groep
 _MIN_PART = 3
+_LEXICALISED_ZIPF = 5.0
 _MIN_TYPO_LENGTH = 5
 _REAL_WORD_ZIPF = 1.5  # wordfreq knows it this well: a real word, not a typo
 _MAX_PHRASE = 4
@@ -123,6 +124,8 @@ class Analyzer:
         return _stems(self._nl, word)
 
     def split_compound(self, word: str) -> tuple[str, ...]:
+        if zipf_frequency(word, "nl") >= _LEXICALISED_ZIPF:
+            return ()  # belangrijk, achtergrond: common words are not read as compounds
         return _split(self._known, word, 3)
 
     # --- questions -------------------------------------------------------------------
@@ -210,7 +213,7 @@ class Analyzer:
             return word
         for suffix in _DIMINUTIVES:
             base = word.removesuffix(suffix)
-            if base != word and len(base) >= _MIN_PART and self._is_known(base):
+            if base != word and len(base) >= 3 and self._is_known(base):
                 return base
         return word
 

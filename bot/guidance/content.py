@@ -17,6 +17,7 @@ REQUIRED_FRONT_MATTER = ("title", "source", "language")
 LANGUAGES = ("nl", "en")
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+(.*)$")
+_EXAMPLE_QUESTION = re.compile(r"^\s*\?\s+(.+)$")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(([^)]*)\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 
@@ -45,6 +46,7 @@ class Passage:
     line: int
     is_list_item: bool = False
     introduces_list: bool = False
+    examples: tuple[str, ...] = ()  # questions this passage answers ("? ..." lines)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Section:
     passages: tuple[Passage, ...]
     document_title: str
     document_source: str
+    examples: tuple[str, ...] = ()  # questions the whole section answers
 
 
 @dataclass(frozen=True)
@@ -203,17 +206,19 @@ def _parse_sections(path, lines, first_line, title, source, problems) -> list[Se
     sections: list[Section] = []
     heading: tuple[str, int] | None = None
     blocks: list[tuple[list[str], int, bool]] = []  # (lines, first line, is list item)
+    examples: dict[int, list[str]] = {}  # block index (-1: the section) -> questions
 
     def close_section() -> None:
         if heading is None:
             return
-        passages = _passages(path, blocks, problems)
+        passages = _passages(path, blocks, examples, problems)
         if not passages:
             problems.append(Problem(path, heading[1], f"section '{heading[0]}' has no text"))
         section_id = f"{path.stem}#{slugify(heading[0])}"
         if any(s.id == section_id for s in sections):
             problems.append(Problem(path, heading[1], f"heading '{heading[0]}' appears twice"))
-        sections.append(Section(section_id, heading[0], heading[1], passages, title, source))
+        sections.append(Section(section_id, heading[0], heading[1], passages, title, source,
+                                tuple(examples.get(-1, ()))))
 
     is_open = False  # whether the next text line continues the last block
     for number, raw in enumerate(lines, start=first_line):
@@ -225,12 +230,16 @@ def _parse_sections(path, lines, first_line, title, source, problems) -> list[Se
                 # Reported, then read as a heading anyway, so one slip gives one problem.
                 problems.append(Problem(path, number, "use '## Heading' for section headings"))
             close_section()
-            heading, blocks, is_open = (title or "?", number), [], False
+            heading, blocks, examples, is_open = (title or "?", number), [], {}, False
         elif not line.strip():
             is_open = False
         elif heading is None:
             problems.append(Problem(path, number, "text before the first '## ' heading"))
             return sections
+        elif question := _EXAMPLE_QUESTION.match(line):
+            # An example question belongs to the text right above it, or to the section.
+            examples.setdefault(len(blocks) - 1, []).append(question.group(1).strip())
+            is_open = False
         elif item := _LIST_ITEM.match(line):
             blocks.append(([item.group(1)], number, True))
             is_open = True
@@ -245,7 +254,7 @@ def _parse_sections(path, lines, first_line, title, source, problems) -> list[Se
     return sections
 
 
-def _passages(path, blocks, problems) -> tuple[Passage, ...]:
+def _passages(path, blocks, examples, problems) -> tuple[Passage, ...]:
     passages: list[Passage] = []
     for index, (lines, line, is_item) in enumerate(blocks):
         text = _plain(" ".join(lines))
@@ -257,7 +266,7 @@ def _passages(path, blocks, problems) -> tuple[Passage, ...]:
             ))
         next_is_item = index + 1 < len(blocks) and blocks[index + 1][2]
         introduces = not is_item and next_is_item and text.endswith(":")
-        passages.append(Passage(text, line, is_item, introduces))
+        passages.append(Passage(text, line, is_item, introduces, tuple(examples.get(index, ()))))
     return tuple(passages)
 
 
