@@ -75,7 +75,7 @@ def _content_check(settings: Settings) -> int:
 
 def _ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.guidance.answers import answer_question
-    from handlers.terminal.render import answer_json, answer_text, sources_text
+    from handlers.terminal.render import answer_json, answer_text
 
     index = GuidanceIndex(load_library(settings.content_dir))
     questions = sys.stdin if args.question == ["-"] else [" ".join(args.question)]
@@ -87,7 +87,5 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
         else:
-            print(answer_text(answer))
-            if answer.sources:
-                print(f"\n{sources_text(answer)}")
+            print(answer_text(answer, with_sources=True))
     return 0

@@ -108,3 +108,12 @@ def test_bot_refuses_to_start_on_invalid_content(content_dir, tmp_path):
     result = _run(content_dir=content_dir, tmp_path=tmp_path, stdin="hallo\n")
     assert result.returncode == 2
     assert f"{path}:1: front matter lacks 'title'" in result.stderr
+
+
+def test_every_section_names_its_own_document(content_dir):
+    path = content_dir / "guidance" / "01-test.md"
+    path.write_text(GOOD_DOCUMENT + "\n## Tweede onderwerp\nNog een alinea.\n", encoding="utf-8")
+    sections = load_library(content_dir).sections
+    assert [(s.document_title, s.heading) for s in sections] == [
+        ("Test", "Eerste onderwerp"), ("Test", "Tweede onderwerp")]
+    assert {s.document_source for s in sections} == {"Testbron"}

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from bot.guidance.answers import Answer, Source
+from bot.guidance.answers import Answer, Excerpt, Source
 from bot.models import Question
 from bot.questions import UnhelpfulAnswer
 from handlers.slack import blocks, ids
@@ -13,9 +13,18 @@ LONG = "Een heel lang kopje over samenwerken " * 10
 
 def _answer(**changes) -> Answer:
     values = {"question": "Vraag?", "language": "nl", "confident": True,
-              "quote": "Eerste alinea.\n\nTweede alinea.",
-              "sources": (Source("Document", "Sectie", "doc#sectie"),)}
+              "excerpts": (Excerpt(Source("Document", "Sectie", "doc#sectie"),
+                                   "Eerste alinea.\n\nTweede alinea."),)}
     return Answer(**{**values, **changes})
+
+
+def test_each_excerpt_is_quoted_with_its_own_source():
+    first = Excerpt(Source("Doc A", "Sectie A", "a#a"), "Tekst A.")
+    second = Excerpt(Source("Doc B", "Sectie B", "b#b"), "Tekst B.")
+    message = blocks.build_answer(_answer(excerpts=(first, second)), question_id=7)
+    texts = [str(block) for block in message["blocks"]]
+    assert ">Tekst A." in texts[0] and "Doc A, Sectie A" in texts[1]
+    assert ">Tekst B." in texts[2] and "Doc B, Sectie B" in texts[3]
 
 
 def test_answer_message_quotes_each_line_and_offers_feedback():
@@ -34,9 +43,9 @@ def test_english_answer_has_english_lead_in_and_buttons():
 
 
 def test_oversized_texts_are_shortened_to_slack_limits():
-    answer = _answer(quote="x" * 5000, sources=(Source(LONG, LONG, "d#s"),))
+    answer = _answer(excerpts=(Excerpt(Source(LONG, LONG, "d#s"), "x" * 5000),) * 3)
     assert validate_blocks(blocks.build_answer(answer, question_id=1)["blocks"]) == []
-    refusal = _answer(confident=False, quote="", sources=(),
+    refusal = _answer(confident=False, excerpts=(),
                       suggestions=tuple(Source("D", LONG, f"d#{n}") for n in range(3)))
     message = blocks.build_answer(refusal, question_id=1)
     assert validate_blocks(message["blocks"]) == []

@@ -19,14 +19,16 @@ from bot.guidance.content import Glossary
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'&@.][a-z0-9]+)*")
 _LINKERS = ("", "s", "e", "en")  # Dutch compounds join parts with these: werking-s-verband
-_DIMINUTIVES = ("etjes", "etje", "tjes", "tje", "pjes", "pje", "jes", "je")  # groepje -> groep
+# Endings a stemmer keeps: diminutives (groepje -> groep) and the partitive s (iets leuks).
+_INFLECTIONS = ("etjes", "etje", "tjes", "tje", "pjes", "pje", "jes", "je", "s")
 _MIN_PART = 3
 _LEXICALISED_ZIPF = 5.0
 _MIN_TYPO_LENGTH = 5
 _REAL_WORD_ZIPF = 1.5  # wordfreq knows it this well: a real word, not a typo
 _MAX_PHRASE = 4
 SYNONYM_WEIGHT = 0.8
-PHRASE_PART_WEIGHT = 0.5  # a phrase's own words, when the phrase itself is not found
+PHRASE_PART_WEIGHT = 0.5
+PHRASE_SPECIFICITY = 2.5  # a glossary phrase is a curated, telling expression  # a phrase's own words, when the phrase itself is not found
 
 
 def normalize(text: str) -> str:
@@ -154,7 +156,10 @@ class Analyzer:
                 continue
             if language != "en" and any(self._is_dutch_word(w) for w in phrase):
                 continue  # a Dutch question uses an English word only where Dutch has none
-            concept = Concept(" ".join(phrase), specificity=_specificity(phrase, "en"))
+            specificity = _specificity(phrase, "en")
+            if length > 1:
+                specificity = max(PHRASE_SPECIFICITY, specificity)
+            concept = Concept(" ".join(phrase), specificity=specificity)
             for target in targets:
                 target_terms = self.document_terms(target)
                 for term in target_terms:
@@ -177,8 +182,8 @@ class Analyzer:
                 expansions = self._expansions.get(tuple(self.stem(w) for w in chosen))
                 if expansions is not None:
                     content = [w for w in chosen if w not in self.stopwords] or chosen
-                    concept = Concept(" ".join(chosen),
-                                      specificity=_specificity(content, "nl"))
+                    concept = Concept(" ".join(chosen), specificity=max(
+                        PHRASE_SPECIFICITY, _specificity(content, "nl")))
                     for term, weight in expansions.items():
                         concept.add(term, weight)
                     return span[length - 1] - start + 1, concept
@@ -198,7 +203,7 @@ class Analyzer:
         for piece in parts or [whole]:
             if piece in stop or piece in self.stopwords or len(piece) < 2:
                 continue
-            piece = self._without_diminutive(piece)
+            piece = self._without_inflection(piece)
             split = () if self._is_known(piece) else self.split_compound(piece)
             if not split and not self._is_known(piece) and language == "nl":
                 piece = self._spelled_right(piece)
@@ -208,10 +213,10 @@ class Analyzer:
     def _is_known(self, word: str) -> bool:
         return any(s in self.vocabulary for s in self.stems(word)) or word in self._synonym_words
 
-    def _without_diminutive(self, word: str) -> str:
+    def _without_inflection(self, word: str) -> str:
         if self._is_known(word):
             return word
-        for suffix in _DIMINUTIVES:
+        for suffix in _INFLECTIONS:
             base = word.removesuffix(suffix)
             if base != word and len(base) >= 3 and self._is_known(base):
                 return base

@@ -6,7 +6,9 @@ from bot.guidance.content import Section
 from bot.guidance.retrieval import GuidanceIndex, Hit, SearchResult
 
 ANSWER_BUDGET = 900  # characters of quoted guidance: a chat answer, not a wall of text
-COMPANION_SHARE = 0.75  # a second passage joins the best one when it scores this close
+COMPANION_SHARE = 0.7  # another passage joins the best one when it scores this close
+COMPANION_CANDIDATES = 4
+MAX_COMPANIONS = 2
 
 
 @dataclass(frozen=True)
@@ -21,15 +23,30 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Excerpt:
+    """Passages quoted word for word from one section."""
+
+    source: Source
+    text: str
+
+
+@dataclass(frozen=True)
 class Answer:
-    """What the guidance says about a question; `quote` is empty when it says nothing."""
+    """What the guidance says about a question; no excerpts when it says nothing."""
 
     question: str
     language: str
     confident: bool
-    quote: str
-    sources: tuple[Source, ...]
+    excerpts: tuple[Excerpt, ...] = ()
     suggestions: tuple[Source, ...] = ()
+
+    @property
+    def quote(self) -> str:
+        return "\n\n".join(excerpt.text for excerpt in self.excerpts)
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return tuple(excerpt.source for excerpt in self.excerpts)
 
 
 def answer_question(index: GuidanceIndex, question: str) -> Answer:
@@ -37,10 +54,8 @@ def answer_question(index: GuidanceIndex, question: str) -> Answer:
     language = result.question.language
     if not result.confident:
         suggestions = tuple(Source.of(s) for s in result.nearest_sections(3))
-        return Answer(question, language, False, "", (), suggestions)
-    best = result.hits[0]
-    quote = "\n\n".join(best.section.passages[i].text for i in _passages_to_quote(result, best))
-    return Answer(question, language, True, quote, (Source.of(best.section),))
+        return Answer(question, language, False, suggestions=suggestions)
+    return Answer(question, language, True, _excerpts(result))
 
 
 def answer_topic(index: GuidanceIndex, section_id: str, language: str = "nl") -> Answer | None:
@@ -48,28 +63,47 @@ def answer_topic(index: GuidanceIndex, section_id: str, language: str = "nl") ->
     section = index.library.section(section_id)
     if section is None:
         return None
-    chosen = _within_budget(section, range(len(section.passages)))
-    quote = "\n\n".join(section.passages[i].text for i in chosen)
-    return Answer(section.heading, language, True, quote, (Source.of(section),))
+    chosen = _within_budget(section, range(len(section.passages)), ANSWER_BUDGET)
+    return Answer(section.heading, language, True, (_excerpt(section, chosen),))
 
 
-def _passages_to_quote(result: SearchResult, best: Hit) -> list[int]:
-    section, chosen = best.section, {best.passage_index}
-    passages = section.passages
-    if passages[best.passage_index].introduces_list:
-        following = range(best.passage_index + 1, len(passages))
-        items = [i for i in following if passages[i].is_list_item]
-        chosen.update(_within_budget(section, [best.passage_index, *items]))
-    elif passages[best.passage_index].is_list_item:
-        intro = _list_intro(section, best.passage_index)
-        if intro is not None:
-            chosen.add(intro)
-    for hit in result.hits[1:4]:
-        if hit.section is section and hit.score >= COMPANION_SHARE * best.score:
-            candidate = sorted(chosen | {hit.passage_index})
-            if _length(section, candidate) <= ANSWER_BUDGET:
-                chosen.add(hit.passage_index)
-    return sorted(chosen)
+def _excerpts(result: SearchResult) -> tuple[Excerpt, ...]:
+    """The best passage, and up to two more that score nearly as well, within budget."""
+    best = result.hits[0]
+    chosen: dict[Section, set[int]] = {best.section: set(_with_context(best))}
+    budget = ANSWER_BUDGET - _length(best.section, chosen[best.section])
+    companions = 0
+    for hit in result.hits[1:COMPANION_CANDIDATES + 1]:
+        if companions == MAX_COMPANIONS or hit.score < COMPANION_SHARE * best.score:
+            break
+        already = chosen.get(hit.section, set())
+        if hit.passage_index in already:
+            continue
+        extra = set(_with_context(hit)) - already
+        if _length(hit.section, extra) > budget:
+            continue
+        chosen[hit.section] = already | extra
+        budget -= _length(hit.section, extra)
+        companions += 1
+    return tuple(_excerpt(section, indexes) for section, indexes in chosen.items())
+
+
+def _excerpt(section: Section, indexes) -> Excerpt:
+    text = "\n\n".join(section.passages[i].text for i in sorted(indexes))
+    return Excerpt(Source.of(section), text)
+
+
+def _with_context(hit: Hit) -> list[int]:
+    """A passage with what it needs to be read alone: a list item with the sentence that
+    introduces the list, and such a sentence with (as many as fit of) its items."""
+    section, index = hit.section, hit.passage_index
+    passage = section.passages[index]
+    if passage.introduces_list:
+        following = range(index + 1, len(section.passages))
+        items = [i for i in following if section.passages[i].is_list_item]
+        return _within_budget(section, [index, *items], ANSWER_BUDGET // 2)
+    intro = _list_intro(section, index) if passage.is_list_item else None
+    return [index] if intro is None else [intro, index]
 
 
 def _list_intro(section: Section, item_index: int) -> int | None:
@@ -81,10 +115,10 @@ def _list_intro(section: Section, item_index: int) -> int | None:
     return None
 
 
-def _within_budget(section: Section, indexes) -> list[int]:
+def _within_budget(section: Section, indexes, budget: int) -> list[int]:
     chosen: list[int] = []
     for index in indexes:
-        if chosen and _length(section, [*chosen, index]) > ANSWER_BUDGET:
+        if chosen and _length(section, [*chosen, index]) > budget:
             break
         chosen.append(index)
     return chosen

@@ -225,12 +225,12 @@ def _parse_sections(path, lines, first_line, title, source, problems) -> list[Se
         line = raw.rstrip()
         if line.startswith("#"):
             level = len(line) - len(line.lstrip("#"))
-            title = line[level:].strip()
-            if level != 2 or not title:
+            heading_text = line[level:].strip()
+            if level != 2 or not heading_text:
                 # Reported, then read as a heading anyway, so one slip gives one problem.
                 problems.append(Problem(path, number, "use '## Heading' for section headings"))
             close_section()
-            heading, blocks, examples, is_open = (title or "?", number), [], {}, False
+            heading, blocks, examples, is_open = (heading_text or "?", number), [], {}, False
         elif not line.strip():
             is_open = False
         elif heading is None:

@@ -11,6 +11,7 @@ from bot.guidance.content import Library, Passage, Section
 
 K1, B = 1.2, 0.75
 HEADING_BOOST = 2  # a section heading says what the section is about
+EXAMPLE_WEIGHT = 0.5  # example questions ("? " lines) are evidence, not the text itself
 SECTION_WEIGHT = 0.6  # how much the surrounding section counts towards a passage
 MIN_COVERAGE = 0.5  # share of the question's meaning the best section must cover
 MIN_SCORE = 4.0
@@ -87,22 +88,29 @@ class GuidanceIndex:
         self.sections = library.sections
         texts = [s.heading for s in self.sections] + [p.text for s in self.sections
                                                        for p in s.passages]
+        texts += [q for s in self.sections
+                  for q in (*s.examples, *(e for p in s.passages for e in p.examples))]
         self.analyzer = Analyzer(library.glossary, texts)
         self._units: list[tuple[int, int]] = []  # (section index, passage index)
         unit_bags, section_bags = [], []
         for s_index, section in enumerate(self.sections):
-            heading = Counter(self.analyzer.document_terms(section.heading))
-            title = Counter(self.analyzer.document_terms(section.document_title))
-            context = Counter({t: c * HEADING_BOOST for t, c in heading.items()}) + title
+            context = (self._bag(section.heading, HEADING_BOOST)
+                       + self._bag(section.document_title)
+                       + self._bag(" ".join(section.examples), EXAMPLE_WEIGHT))
             section_bag = Counter(context)
             for p_index, passage in enumerate(section.passages):
-                bag = Counter(self.analyzer.document_terms(passage.text))
-                section_bag += bag
-                unit_bags.append(bag + context)
+                own = self._bag(passage.text) + self._bag(" ".join(passage.examples),
+                                                          EXAMPLE_WEIGHT)
+                section_bag += own
+                unit_bags.append(own + context)
                 self._units.append((s_index, p_index))
             section_bags.append(section_bag)
         self._passages = _Bm25(unit_bags)
         self._sections = _Bm25(section_bags)
+
+    def _bag(self, text: str, weight: float = 1.0) -> Counter:
+        return Counter({term: count * weight for term, count
+                        in Counter(self.analyzer.document_terms(text)).items()})
 
     def search(self, question: str) -> SearchResult:
         analyzed = self.analyzer.analyze_question(question)

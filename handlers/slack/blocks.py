@@ -24,18 +24,22 @@ def quoted(passages: str) -> str:
 
 
 def build_answer(answer: Answer, question_id: int | None) -> dict:
-    """The message for an answer: the quote, its source and, for a stored question, 👍/👎."""
+    """The message for an answer: each quote with its source and, for a stored question,
+    👍/👎 buttons."""
     if not answer.confident:
         return build_not_covered(answer)
+    blocks: list[dict] = []
     lead_in = text("lead_in", answer.language)
-    body = quoted(answer.quote)
-    blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": shorten(
-            f"{lead_in}\n{body}" if lead_in else body, SECTION_LIMIT)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": "📄 " + shorten(
-            "\n".join(text("source", answer.language, document=s.document, section=s.section)
-                      for s in answer.sources), SECTION_LIMIT)}]},
-    ]
+    for number, excerpt in enumerate(answer.excerpts):
+        body = quoted(excerpt.text)
+        if number == 0 and lead_in:
+            body = f"{lead_in}\n{body}"
+        source = text("source", answer.language, document=excerpt.source.document,
+                      section=excerpt.source.section)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn",
+                                                   "text": shorten(body, SECTION_LIMIT)}})
+        blocks.append({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": shorten("📄 " + source, SECTION_LIMIT)}]})
     if question_id is not None:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": text("was_helpful", answer.language)}]})

@@ -13,7 +13,7 @@ from bot.identity import Person
 from bot.questions import QuestionTooLong
 from bot.settings import Settings
 from bot.texts import text
-from handlers.terminal.render import answer_text, sources_text
+from handlers.terminal.render import answer_text
 
 STOP_WORDS = {"stop", "quit", "exit", "doei", "/stop"}
 HELP_WORDS = {"help", "hulp", "?", "/help"}
@@ -51,9 +51,7 @@ class TerminalChat:
         return self._show(asked.answer, asked.id)
 
     def _show(self, answer: Answer, question_id: int | None) -> str:
-        parts = [answer_text(answer)]
-        if answer.sources:
-            parts.append(sources_text(answer))
+        parts = [answer_text(answer, with_sources=True)]
         self.buttons = []
         if question_id is not None and answer.confident:
             parts.append(text("was_helpful", answer.language))

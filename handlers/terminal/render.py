@@ -4,23 +4,22 @@ from bot.guidance.answers import Answer
 from bot.texts import text
 
 
-def answer_text(answer: Answer) -> str:
-    """The answer as one block of text: the quote (or the honest refusal) and nothing else."""
-    if answer.confident:
-        lead_in = text("lead_in", answer.language)
-        return f"{lead_in}\n\n{answer.quote}" if lead_in else answer.quote
-    lines = [text("not_covered", answer.language)]
-    if answer.suggestions:
-        lines.append(text("not_covered_suggestions", answer.language))
-        lines.extend(f"- {s.section} ({s.document})" for s in answer.suggestions)
-    return "\n".join(lines)
-
-
-def sources_text(answer: Answer) -> str:
-    return "\n".join(
-        text("source", answer.language, document=s.document, section=s.section)
-        for s in answer.sources
-    )
+def answer_text(answer: Answer, *, with_sources: bool = False) -> str:
+    """The quotes (each followed by its source when asked), or the honest refusal."""
+    if not answer.confident:
+        lines = [text("not_covered", answer.language)]
+        if answer.suggestions:
+            lines.append(text("not_covered_suggestions", answer.language))
+            lines.extend(f"- {s.section} ({s.document})" for s in answer.suggestions)
+        return "\n".join(lines)
+    parts = [lead_in] if (lead_in := text("lead_in", answer.language)) else []
+    for excerpt in answer.excerpts:
+        parts.append(excerpt.text)
+        if with_sources:
+            parts.append("— " + text("source", answer.language,
+                                     document=excerpt.source.document,
+                                     section=excerpt.source.section))
+    return "\n\n".join(parts)
 
 
 def answer_json(answer: Answer) -> dict:
