@@ -1,7 +1,10 @@
 """The composition root: reads settings, builds the engine, domain, Slack app and ASGI app."""
 
+import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import TypeVar
 
 import uvicorn
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -15,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot.background import BackgroundWork
 from bot.database import create_engine, migrate, session_factory
 from bot.guidance.content import Library, load_library
 from bot.guidance.retrieval import GuidanceIndex
@@ -23,6 +27,7 @@ from bot.questions import QuestionDesk
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,8 +39,10 @@ class Services:
     engine: AsyncEngine
     desk: QuestionDesk
     coordinators: Coordinators
+    background: BackgroundWork
 
     async def close(self) -> None:
+        await self.background.drain()
         await self.engine.dispose()
 
 
@@ -47,7 +54,7 @@ async def build_services(settings: Settings) -> Services:
     sessions = session_factory(engine)
     coordinators = Coordinators.from_config(library.covenant.coordinators, settings.coordinator_ids)
     desk = QuestionDesk(GuidanceIndex(library), sessions)
-    return Services(settings, library, engine, desk, coordinators)
+    return Services(settings, library, engine, desk, coordinators, BackgroundWork())
 
 
 def build_slack_client(settings: Settings) -> AsyncWebClient:
@@ -102,12 +109,19 @@ async def serve(settings: Settings, *, port: int | None = None) -> int:
         if settings.uses_socket_mode:
             await _serve_socket_mode(services)
         else:
-            config = uvicorn.Config(build_asgi_app(services), host="0.0.0.0",
-                                    port=port or settings.port, log_level=settings.log_level.lower())
-            await uvicorn.Server(config).serve()
+            await uvicorn.Server(http_server_config(services, port=port)).serve()
     finally:
         await services.close()
     return 0
+
+
+def http_server_config(services: Services, *, host: str = "0.0.0.0", port: int | None = None
+                       ) -> uvicorn.Config:
+    """How `convenantbot serve` runs the ASGI app (the benchmark uses it too)."""
+    settings = services.settings
+    # No access log: Slack posts every event and click, and each line costs the ack time.
+    return uvicorn.Config(build_asgi_app(services), host=host, port=port or settings.port,
+                          log_level=settings.log_level.lower(), access_log=False)
 
 
 async def _serve_socket_mode(services: Services) -> None:
@@ -118,6 +132,16 @@ async def _serve_socket_mode(services: Services) -> None:
     slack_app = build_slack_app(services, build_slack_client(services.settings), socket_mode=True)
     app_token = services.settings.slack_app_token.get_secret_value()
     await AsyncSocketModeHandler(slack_app, app_token).start_async()
+
+
+def run_event_loop(main: Coroutine[None, None, T]) -> T:
+    """Runs `main` on uvloop where it is installed (uvicorn[standard]), else on asyncio."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 async def upgrade_database(settings: Settings) -> None:

@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(upgrade_database(settings))
             return 0
         if command == "serve":
-            from bot.app import serve
-            return asyncio.run(serve(settings, port=args.port if "port" in args else None))
+            from bot.app import run_event_loop, serve
+            return run_event_loop(serve(settings, port=args.port if "port" in args else None))
         from handlers.terminal.chat import run_chat
         return asyncio.run(run_chat(settings))
     except ContentError as error:
@@ -49,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("chat", help="chat with the bot in this terminal")
-    serve = commands.add_parser("serve", help="serve Slack (HTTP, or Socket Mode with an app token)")
+    serve = commands.add_parser(
+        "serve", help="serve Slack (HTTP, or Socket Mode with an app token)")
     serve.add_argument("--port", type=int, help="HTTP port (default: PORT or 3000)")
     ask = commands.add_parser("ask", help="answer one question, or one per line from stdin ('-')")
     ask.add_argument("question", nargs="+", help="the question, or '-' to read lines from stdin")

@@ -19,7 +19,8 @@ class Coordinators:
     ids: dict[str, frozenset[str]]
 
     @classmethod
-    def from_config(cls, per_platform: dict[str, list[str]], extra_ids: list[str]) -> "Coordinators":
+    def from_config(cls, per_platform: dict[str, list[str]], extra_ids: list[str]
+                    ) -> "Coordinators":
         ids = {platform: frozenset(users) for platform, users in per_platform.items()}
         # COORDINATOR_IDS holds Slack ids, the platform every deployment starts on.
         ids["slack"] = ids.get("slack", frozenset()) | frozenset(extra_ids)

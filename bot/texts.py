@@ -34,7 +34,8 @@ TEXTS: dict[str, dict[str, str]] = {
                           "het bericht intern?`",
         "too_long": "Je vraag is te lang ($length tekens). Kun je hem korter stellen, in "
                     "hoogstens $limit tekens?",
-        "unknown_answer": "Dit antwoord kan ik niet meer terugvinden. Stel je vraag gerust opnieuw.",
+        "unknown_answer": "Dit antwoord kan ik niet meer terugvinden. Stel je vraag gerust "
+                          "opnieuw.",
         "unknown_topic": "Dit onderwerp bestaat niet meer in de handreiking. Stel je vraag gerust "
                          "opnieuw.",
         "unknown_button": "Deze knop werkt niet (meer). Stel je vraag gerust opnieuw.",

@@ -53,8 +53,8 @@ def test_terminal_chat_answers_and_presses_buttons_by_number(tmp_path):
 
 
 def test_terminal_chat_refuses_honestly_and_offers_topics(tmp_path):
-    result = run_bot("chat", tmp_path=tmp_path,
-                     stdin="Wat is het wifi-wachtwoord op de locatie van de bijeenkomst?\n1\nonbeantwoord\n")
+    question = "Wat is het wifi-wachtwoord op de locatie van de bijeenkomst?"
+    result = run_bot("chat", tmp_path=tmp_path, stdin=f"{question}\n1\nonbeantwoord\n")
     out = result.stdout
     assert "niets over" in out
     assert "[1] " in out

@@ -81,7 +81,8 @@ def test_broken_glossary_and_covenant_are_reported(content_dir):
     assert "unknown time zone" in problems[("covenant.yaml", 2)]
 
 
-def _run(*args: str, content_dir: Path, tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess:
+def _run(*args: str, content_dir: Path, tmp_path: Path, stdin: str = ""
+         ) -> subprocess.CompletedProcess:
     env = {**os.environ, "CONTENT_DIR": str(content_dir),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "SLACK_BOT_TOKEN": ""}
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,

@@ -27,8 +27,8 @@ _MIN_TYPO_LENGTH = 5
 _REAL_WORD_ZIPF = 1.5  # wordfreq knows it this well: a real word, not a typo
 _MAX_PHRASE = 4
 SYNONYM_WEIGHT = 0.8
-PHRASE_PART_WEIGHT = 0.5
-PHRASE_SPECIFICITY = 2.5  # a glossary phrase is a curated, telling expression  # a phrase's own words, when the phrase itself is not found
+PHRASE_PART_WEIGHT = 0.5  # a phrase's own words, when the phrase itself is not found
+PHRASE_SPECIFICITY = 2.5  # a glossary phrase is a curated, telling expression
 
 
 def normalize(text: str) -> str:
@@ -92,7 +92,7 @@ class Analyzer:
         for group in glossary.synonyms:
             self._add_synonym_group(group)
         self._english = {
-            tuple(self._en.stemWord(w) for w in words(key)): targets
+            tuple(self._stem_en(w) for w in words(key)): targets
             for key, targets in glossary.english.items()
         }
 
@@ -118,7 +118,10 @@ class Analyzer:
         return _terms_of_word(self, word)
 
     def stem(self, word: str) -> str:
-        return self._nl.stemWord(word)
+        return _stem(self._nl, word)
+
+    def _stem_en(self, word: str) -> str:
+        return _stem(self._en, word)
 
     def stems(self, word: str) -> list[str]:
         """The word's stem, and its dictionary form's stem where that differs
@@ -126,7 +129,7 @@ class Analyzer:
         return _stems(self._nl, word)
 
     def split_compound(self, word: str) -> tuple[str, ...]:
-        if zipf_frequency(word, "nl") >= _LEXICALISED_ZIPF:
+        if _zipf(word, "nl") >= _LEXICALISED_ZIPF:
             return ()  # belangrijk, achtergrond: common words are not read as compounds
         return _split(self._known, word, 3)
 
@@ -151,7 +154,7 @@ class Analyzer:
     def _english_phrase(self, tokens, start, language) -> tuple[int, Concept | None]:
         for length in range(min(_MAX_PHRASE, len(tokens) - start), 0, -1):
             phrase = tokens[start:start + length]
-            targets = self._english.get(tuple(self._en.stemWord(w) for w in phrase))
+            targets = self._english.get(tuple(self._stem_en(w) for w in phrase))
             if targets is None:
                 continue
             if language != "en" and any(self._is_dutch_word(w) for w in phrase):
@@ -224,7 +227,7 @@ class Analyzer:
 
     def _spelled_right(self, word: str) -> str:
         """A guidance word one typo away ("samenwerkng"), unless the word is real Dutch."""
-        if len(word) < _MIN_TYPO_LENGTH or zipf_frequency(word, "nl") >= _REAL_WORD_ZIPF:
+        if len(word) < _MIN_TYPO_LENGTH or _zipf(word, "nl") >= _REAL_WORD_ZIPF:
             return word
         allowed = 1 if len(word) < 9 else 2
         match = process.extractOne(word, self._known_words, scorer=Levenshtein.distance,
@@ -237,7 +240,7 @@ class Analyzer:
         for term in self.stems(word):
             concept.add(term, 1.0)
         if language == "en":
-            concept.add(self._en.stemWord(word), 1.0)
+            concept.add(self._stem_en(word), 1.0)
         for term, weight in self._expansions.get((own,), {}).items():
             concept.add(term, weight)
         return concept
@@ -273,10 +276,16 @@ class Analyzer:
         return terms
 
 
+# Snowball's Python stemmers are slow next to a dictionary: every word is stemmed once.
+@lru_cache(maxsize=65536)
+def _stem(stemmer, word: str) -> str:
+    return stemmer.stemWord(word)
+
+
 @lru_cache(maxsize=65536)
 def _stems(stemmer, word: str) -> list[str]:
-    own = stemmer.stemWord(word)
-    of_lemma = stemmer.stemWord(simplemma.lemmatize(word, lang="nl"))
+    own = _stem(stemmer, word)
+    of_lemma = _stem(stemmer, simplemma.lemmatize(word, lang="nl"))
     return [own] if own == of_lemma else [own, of_lemma]
 
 
@@ -326,13 +335,18 @@ def _split(known: frozenset[str], word: str, max_parts: int) -> tuple[str, ...]:
     return best
 
 
+@lru_cache(maxsize=65536)
+def _zipf(word: str, language: str) -> float:
+    return zipf_frequency(word, language)
+
+
 def _specificity(phrase: list[str], language: str) -> float:
     """How telling a word is: rare words in everyday language weigh more than common ones."""
-    zipf = min(zipf_frequency(w, language) for w in phrase) if phrase else 0.0
+    zipf = min(_zipf(w, language) for w in phrase) if phrase else 0.0
     return min(6.0, max(0.3, 6.5 - zipf))
 
 
 def detect_language(tokens: list[str]) -> str:
     """'en' or 'nl', by which language makes the words more common (Dutch on a tie)."""
-    balance = sum(zipf_frequency(t, "en") - zipf_frequency(t, "nl") for t in tokens[:40])
+    balance = sum(_zipf(t, "en") - _zipf(t, "nl") for t in tokens[:40])
     return "en" if balance > 1.0 else "nl"

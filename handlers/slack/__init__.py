@@ -18,6 +18,9 @@ def build_slack_app(services, client: AsyncWebClient, *, socket_mode: bool = Fal
         signing_secret=secret.get_secret_value() if secret else None,
         # Socket Mode delivers over an authenticated socket: there is no signature to check.
         request_verification_enabled=not socket_mode,
+        # Listeners only ack and queue their work (services.background), so Bolt can answer
+        # as soon as they return instead of polling for the ack.
+        process_before_response=True,
     )
 
     async def skip_claimed_events(body, next):

@@ -6,6 +6,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.app import Services
 from bot.guidance.analysis import detect_language, words
+from bot.identity import Person
 from bot.questions import QuestionTooLong
 from bot.texts import text
 from handlers.slack import blocks
@@ -23,21 +24,26 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         person = person_from(context, command)
         question = (command.get("text") or "").strip()
-        language = services.settings.default_language
-        keyword = question.lower()
-        try:
-            if keyword in HELP_WORDS or not question:
-                for_coordinator = services.coordinators.includes(person)
-                await respond(**blocks.build_help(language, for_coordinator=for_coordinator))
-            elif keyword in UNANSWERED_WORDS | FEEDBACK_WORDS:
-                await _coordinator_list(services, person, keyword, respond)
-            else:
-                await _answer(services, person, question, command.get("channel_id"), respond)
-        except Exception:
-            logger.exception("/vraag failed")
-            await respond(**blocks.build_notice(text("error", language)))
+        services.background.submit(
+            lambda: _reply(services, person, question, command.get("channel_id"), respond))
 
     app.command("/vraag")(handle_vraag_command)
+
+
+async def _reply(services: Services, person: Person, question: str, channel_id, respond):
+    language = services.settings.default_language
+    keyword = question.lower()
+    try:
+        if keyword in HELP_WORDS or not question:
+            for_coordinator = services.coordinators.includes(person)
+            await respond(**blocks.build_help(language, for_coordinator=for_coordinator))
+        elif keyword in UNANSWERED_WORDS | FEEDBACK_WORDS:
+            await _coordinator_list(services, person, keyword, respond)
+        else:
+            await _answer(services, person, question, channel_id, respond)
+    except Exception:
+        logger.exception("/vraag failed")
+        await respond(**blocks.build_notice(text("error", language)))
 
 
 async def _answer(services: Services, person, question: str, channel_id, respond) -> None:

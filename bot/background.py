@@ -1,0 +1,66 @@
+"""Slow work done after the platform has its acknowledgement.
+
+Slack wants an ack within 3 seconds and lets the answer follow. So listeners ack and queue
+their work here; a few worker tasks run it, and give way to acks: while requests keep coming
+in, a job waits, but never longer than `max_deferral` after it was queued.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+logger = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[None]]
+
+
+class BackgroundWork:
+    def __init__(self, *, workers: int = 4, max_queued: int = 10_000,
+                 quiet: float = 0.005, max_deferral: float = 0.25):
+        self._worker_count = workers
+        self._quiet = quiet
+        self._max_deferral = max_deferral
+        self._queue: asyncio.Queue[tuple[float, Job]] = asyncio.Queue(maxsize=max_queued)
+        self._workers: list[asyncio.Task] = []
+        self._last_submit = 0.0
+
+    def submit(self, job: Job) -> None:
+        """Queues `job`; raises asyncio.QueueFull when the bot is far behind."""
+        loop = asyncio.get_running_loop()
+        if not self._workers:
+            self._workers = [loop.create_task(self._work(), name=f"background-{n}")
+                             for n in range(self._worker_count)]
+        self._last_submit = loop.time()
+        self._queue.put_nowait((self._last_submit, job))
+
+    async def _work(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            queued_at, job = await self._queue.get()
+            try:
+                await self._give_way_to_acks(loop, queued_at)
+                await job()
+            except Exception:
+                logger.exception("background job failed")
+            finally:
+                self._queue.task_done()
+
+    async def _give_way_to_acks(self, loop: asyncio.AbstractEventLoop, queued_at: float) -> None:
+        # Polling, as "no request for a few milliseconds" is the absence of an event.
+        while True:
+            now = loop.time()
+            if now - self._last_submit >= self._quiet or now - queued_at >= self._max_deferral:
+                return
+            await asyncio.sleep(self._quiet)
+
+    async def drain(self, grace: float = 30.0) -> None:
+        """Finishes the queued jobs (for up to `grace` seconds), then stops the workers."""
+        if self._workers:
+            try:
+                await asyncio.wait_for(self._queue.join(), grace)
+            except TimeoutError:
+                logger.warning("stopping with %d unfinished jobs", self._queue.qsize())
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
