@@ -13,7 +13,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from stop_words import get_stop_words
-from wordfreq import zipf_frequency
+from wordfreq import top_n_list, zipf_frequency
 
 from bot.guidance.content import Glossary
 
@@ -29,6 +29,12 @@ _MAX_PHRASE = 4
 SYNONYM_WEIGHT = 0.8
 PHRASE_PART_WEIGHT = 0.5  # a phrase's own words, when the phrase itself is not found
 PHRASE_SPECIFICITY = 2.5  # a glossary phrase is a curated, telling expression
+UNKNOWN_WORD_SPECIFICITY = 1.5
+NAMED_SPECIFICITY = 4.0
+
+_ASKS_FOR_NUMBER = re.compile(
+    r"\bhoeveel\b|\bwat kost|\bhoe duur\b|\bhow (much|many)\b|\bwhat does .* cost\b")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w-]+)")
 
 
 def normalize(text: str) -> str:
@@ -59,6 +65,7 @@ class Concept:
 class AnalyzedQuestion:
     language: str
     concepts: tuple[Concept, ...]
+    asks_for_number: bool = False  # "hoeveel", "wat kost", "how much"
 
 
 class Analyzer:
@@ -149,7 +156,15 @@ class Analyzer:
                 continue
             concepts.extend(self._concepts_of_token(tokens[index], language))
             index += 1
-        return AnalyzedQuestion(language, tuple(c for c in concepts if c.terms))
+        names = _proper_names(text)
+        for concept in concepts:
+            unknown = not any(t in self.vocabulary for t in concept.terms)
+            if unknown and (concept.word.isdigit() or concept.word in names):
+                # A year, an amount or a place the guidance never mentions is what the
+                # question is about: "in 2025", "in Zwolle".
+                concept.specificity = max(concept.specificity, NAMED_SPECIFICITY)
+        return AnalyzedQuestion(language, tuple(c for c in concepts if c.terms),
+                                asks_for_number=bool(_ASKS_FOR_NUMBER.search(normalize(text))))
 
     def _english_phrase(self, tokens, start, language) -> tuple[int, Concept | None]:
         for length in range(min(_MAX_PHRASE, len(tokens) - start), 0, -1):
@@ -210,7 +225,8 @@ class Analyzer:
             split = () if self._is_known(piece) else self.split_compound(piece)
             if not split and not self._is_known(piece) and language == "nl":
                 piece = self._spelled_right(piece)
-            concepts.extend(self._concept(word, language) for word in split or (piece,))
+            concepts.extend(self._concept(word, language) for word in split or (piece,)
+                            if word not in stop)
         return concepts
 
     def _is_known(self, word: str) -> bool:
@@ -226,13 +242,17 @@ class Analyzer:
         return word
 
     def _spelled_right(self, word: str) -> str:
-        """A guidance word one typo away ("samenwerkng"), unless the word is real Dutch."""
+        """The word meant by a typo ("samenwerkng", "uitendelijk"): a word of the guidance
+        if one is near, else a common Dutch word; real words stay as they are."""
         if len(word) < _MIN_TYPO_LENGTH or _zipf(word, "nl") >= _REAL_WORD_ZIPF:
             return word
         allowed = 1 if len(word) < 9 else 2
-        match = process.extractOne(word, self._known_words, scorer=Levenshtein.distance,
-                                   score_cutoff=allowed)
-        return match[0] if match else word
+        for dictionary in (self._known_words, _common_dutch_words()):
+            match = process.extractOne(word, dictionary, scorer=Levenshtein.distance,
+                                       score_cutoff=allowed)
+            if match:
+                return match[0]
+        return word
 
     def _concept(self, word: str, language: str) -> Concept:
         concept = Concept(word, specificity=_specificity([word], language))
@@ -335,6 +355,11 @@ def _split(known: frozenset[str], word: str, max_parts: int) -> tuple[str, ...]:
     return best
 
 
+@lru_cache(maxsize=1)
+def _common_dutch_words() -> list[str]:
+    return [w for w in top_n_list("nl", 30_000) if len(w) >= _MIN_TYPO_LENGTH - 1]
+
+
 @lru_cache(maxsize=65536)
 def _zipf(word: str, language: str) -> float:
     return zipf_frequency(word, language)
@@ -342,8 +367,15 @@ def _zipf(word: str, language: str) -> float:
 
 def _specificity(phrase: list[str], language: str) -> float:
     """How telling a word is: rare words in everyday language weigh more than common ones."""
-    zipf = min(_zipf(w, language) for w in phrase) if phrase else 0.0
-    return min(6.0, max(0.3, 6.5 - zipf))
+    zipfs = [_zipf(w, language) for w in phrase]
+    if not zipfs or min(zipfs) == 0.0:
+        return UNKNOWN_WORD_SPECIFICITY  # no dictionary knows it: a typo or a one-off name
+    return min(6.0, max(0.3, 6.5 - min(zipfs)))
+
+
+def _proper_names(text: str) -> set[str]:
+    """Capitalised words inside a sentence: names of places, organisations, laws."""
+    return {normalize(match.group(1)) for match in _CAPITALISED.finditer(text.strip())}
 
 
 def detect_language(tokens: list[str]) -> str:

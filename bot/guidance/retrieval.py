@@ -13,8 +13,8 @@ K1, B = 1.2, 0.75
 HEADING_BOOST = 2  # a section heading says what the section is about
 EXAMPLE_WEIGHT = 0.5  # example questions ("? " lines) are evidence, not the text itself
 SECTION_WEIGHT = 0.6  # how much the surrounding section counts towards a passage
-MIN_COVERAGE = 0.5  # share of the question's meaning the best section must cover
-MIN_SCORE = 4.0
+MIN_COVERAGE = 0.45  # share of the question's meaning the best section must cover
+MAX_MISSING = 3.0  # a missing word this telling (dresscode, Zwolle, 2025) means "not covered"
 SPECIFICITY_POWER = 0.5
 
 
@@ -33,11 +33,18 @@ class Hit:
 class SearchResult:
     question: AnalyzedQuestion
     hits: tuple[Hit, ...]  # best first
-    coverage: float
+    coverage: float  # share of the question's meaning found in the best section
+    missing: float  # specificity of the most telling word the best section lacks
 
     @property
     def confident(self) -> bool:
-        return bool(self.hits) and self.coverage >= MIN_COVERAGE and self.hits[0].score >= MIN_SCORE
+        """Whether the best section answers the question, rather than only sharing words
+        with it: it covers most of the question, lacks none of its telling words, and
+        holds a number when the question asks for one."""
+        if not self.hits or self.coverage < MIN_COVERAGE or self.missing >= MAX_MISSING:
+            return False
+        return not self.question.asks_for_number or any(
+            char.isdigit() for passage in self.hits[0].section.passages for char in passage.text)
 
     def nearest_sections(self, limit: int = 3) -> list[Section]:
         seen: list[Section] = []
@@ -132,12 +139,12 @@ class GuidanceIndex:
             Hit(self.sections[self._units[u][0]], self._units[u][1], score)
             for u, score in combined.most_common(12)
         )
-        coverage = self._coverage(analyzed, hits[0]) if hits else 0.0
-        return SearchResult(analyzed, hits, coverage)
-
-    def _coverage(self, analyzed: AnalyzedQuestion, best: Hit) -> float:
-        s_index = self.sections.index(best.section)
-        bag = self._sections.bags[s_index]
+        if not hits:
+            return SearchResult(analyzed, hits, 0.0, 0.0)
+        bag = self._sections.bags[self.sections.index(hits[0].section)]
+        found = [any(t in bag for t in c.terms) for c in analyzed.concepts]
         total = sum(c.specificity for c in analyzed.concepts)
-        found = sum(c.specificity for c in analyzed.concepts if any(t in bag for t in c.terms))
-        return found / total if total else 0.0
+        covered = sum(c.specificity for c, f in zip(analyzed.concepts, found, strict=True) if f)
+        missing = max((c.specificity for c, f in zip(analyzed.concepts, found, strict=True)
+                       if not f), default=0.0)
+        return SearchResult(analyzed, hits, covered / total if total else 0.0, missing)
