@@ -115,12 +115,13 @@ async def serve(settings: Settings, *, port: int | None = None) -> int:
     return 0
 
 
-def http_server_config(services: Services, *, host: str = "0.0.0.0", port: int | None = None
+def http_server_config(services: Services, *, host: str | None = None, port: int | None = None
                        ) -> uvicorn.Config:
     """How `convenantbot serve` runs the ASGI app (the benchmark uses it too)."""
     settings = services.settings
     # No access log: Slack posts every event and click, and each line costs the ack time.
-    return uvicorn.Config(build_asgi_app(services), host=host, port=port or settings.port,
+    return uvicorn.Config(build_asgi_app(services), host=host or settings.host,
+                          port=port or settings.port,
                           log_level=settings.log_level.lower(), access_log=False)
 
 

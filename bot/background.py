@@ -24,14 +24,19 @@ class BackgroundWork:
         self._workers: list[asyncio.Task] = []
         self._last_submit = 0.0
 
-    def submit(self, job: Job) -> None:
-        """Queues `job`; raises asyncio.QueueFull when the bot is far behind."""
+    async def submit(self, job: Job) -> None:
+        """Queues `job`; when the bot is that far behind, runs it right away instead, as a
+        late ack beats a lost answer."""
         loop = asyncio.get_running_loop()
         if not self._workers:
             self._workers = [loop.create_task(self._work(), name=f"background-{n}")
                              for n in range(self._worker_count)]
         self._last_submit = loop.time()
-        self._queue.put_nowait((self._last_submit, job))
+        try:
+            self._queue.put_nowait((self._last_submit, job))
+        except asyncio.QueueFull:
+            logger.warning("background queue full: running a job before the ack")
+            await job()
 
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()

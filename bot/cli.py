@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Migration steps are news for an operator once, not at every start of every chat.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
     command = args.command or ("serve" if settings.slack_bot_token else "chat")
     try:
         if command == "content":

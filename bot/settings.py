@@ -18,7 +18,8 @@ def _default_content_dir() -> Path:
 class Settings(BaseSettings):
     """Convenantbot settings; every field maps to an upper-case environment variable."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # An empty NAME= in .env means "use the default", as people expect.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -30,7 +31,7 @@ class Settings(BaseSettings):
     # Comma-separated platform user ids, added to the coordinators in content/covenant.yaml.
     coordinator_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_language: Literal["nl", "en"] = "nl"
-    timezone: str = "Europe/Amsterdam"
+    host: str = "0.0.0.0"
     port: int = 3000
     log_level: str = "INFO"
 

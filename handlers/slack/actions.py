@@ -16,17 +16,18 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         helpful = action["action_id"] == ids.FEEDBACK_HELPFUL
         person = person_from(context, body)
-        services.background.submit(
+        await services.background.submit(
             lambda: _record_feedback(services, person, action.get("value"), helpful, respond))
 
     async def handle_show_topic(ack, action, respond):
         await ack()
-        services.background.submit(lambda: _show_topic(services, action.get("value"), respond))
+        value = action.get("value")
+        await services.background.submit(lambda: _show_topic(services, value, respond))
 
     async def handle_unknown_action(ack, respond):
         await ack()
         notice = blocks.build_notice(text("unknown_button", services.settings.default_language))
-        services.background.submit(lambda: respond(**notice, **EPHEMERAL))
+        await services.background.submit(lambda: respond(**notice, **EPHEMERAL))
 
     app.action(ids.FEEDBACK_HELPFUL)(handle_feedback)
     app.action(ids.FEEDBACK_UNHELPFUL)(handle_feedback)

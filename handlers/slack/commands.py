@@ -24,7 +24,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         person = person_from(context, command)
         question = (command.get("text") or "").strip()
-        services.background.submit(
+        await services.background.submit(
             lambda: _reply(services, person, question, command.get("channel_id"), respond))
 
     app.command("/vraag")(handle_vraag_command)

@@ -21,14 +21,14 @@ def register(app: AsyncApp, services: Services) -> None:
     async def handle_app_mention(event, context, client):
         question = _MENTION.sub("", event.get("text") or "").strip()
         thread = event.get("thread_ts") or event["ts"]
-        services.background.submit(
+        await services.background.submit(
             lambda: _reply(services, client, context, event, question, thread_ts=thread))
 
     async def handle_direct_message(event, context, client):
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # edits, joins and other bots' posts are not questions
         question = (event.get("text") or "").strip()
-        services.background.submit(lambda: _reply(services, client, context, event, question))
+        await services.background.submit(lambda: _reply(services, client, context, event, question))
 
     app.event("app_mention")(handle_app_mention)
     app.event("message")(handle_direct_message)

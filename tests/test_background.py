@@ -1,0 +1,50 @@
+"""The queue that does slow work after the ack."""
+
+import asyncio
+
+from bot.background import BackgroundWork
+
+
+async def test_jobs_run_after_submit_and_drain_finishes_them():
+    work = BackgroundWork(workers=2, quiet=0.001, max_deferral=0.01)
+    done: list[int] = []
+
+    async def job(n: int) -> None:
+        await asyncio.sleep(0.01)
+        done.append(n)
+
+    for n in range(5):
+        await work.submit(lambda n=n: job(n))
+    assert done == []  # submitting does not wait for the work
+    await work.drain()
+    assert sorted(done) == [0, 1, 2, 3, 4]
+
+
+async def test_a_failing_job_does_not_stop_the_others():
+    work = BackgroundWork(workers=1, quiet=0.001, max_deferral=0.01)
+    done: list[str] = []
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    async def fine() -> None:
+        done.append("fine")
+
+    await work.submit(broken)
+    await work.submit(fine)
+    await work.drain()
+    assert done == ["fine"]
+
+
+async def test_a_full_queue_runs_the_job_at_once_instead_of_losing_it():
+    work = BackgroundWork(workers=1, max_queued=1, quiet=10, max_deferral=10)
+    done: list[str] = []
+
+    async def job(name: str) -> None:
+        done.append(name)
+
+    await work.submit(lambda: job("queued"))  # waits in the queue (the worker gives way)
+    await work.submit(lambda: job("second"))
+    await work.submit(lambda: job("third"))
+    assert done == ["second", "third"]
+    await work.drain(grace=0.1)
