@@ -182,6 +182,8 @@ class Analyzer:
                 target_terms = self.document_terms(target)
                 for term in target_terms:
                     concept.add(term, 1.0 / max(1, len(target_terms)) ** 0.5)
+            for term in self.document_terms(" ".join(phrase)):
+                concept.add(term, SYNONYM_WEIGHT)  # English example questions use the word
             return length, concept
         return 0, None
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from bot.guidance.analysis import AnalyzedQuestion, Analyzer, Concept
 from bot.guidance.content import Library, Passage, Section
 
-K1, B = 1.2, 0.75
+K1, B = 1.2, 0.5  # b below the usual 0.75: a short list item should not win on brevity
 HEADING_BOOST = 2  # a section heading says what the section is about
-EXAMPLE_WEIGHT = 0.5  # example questions ("? " lines) are evidence, not the text itself
+EXAMPLE_WEIGHT = 1.5  # example questions ("? " lines) say what a passage answers
 SECTION_WEIGHT = 0.6  # how much the surrounding section counts towards a passage
-MIN_COVERAGE = 0.45  # share of the question's meaning the best section must cover
-MAX_MISSING = 3.0  # a missing word this telling (dresscode, Zwolle, 2025) means "not covered"
+MIN_COVERAGE = 0.5  # share of the question's meaning the best section must cover
+MAX_MISSING = 3.25  # a missing word this telling (dresscode, Zwolle, 2025) means "not covered"
 SPECIFICITY_POWER = 0.5
 
 
