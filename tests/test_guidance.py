@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.guidance.analysis import detect_language, words
 from bot.guidance.answers import ANSWER_BUDGET, answer_question, answer_topic
 from bot.guidance.content import load_library
 from bot.guidance.retrieval import GuidanceIndex
+from bot.guidance.words import detect_language, words
 from tests.conftest import CONTENT
 
 

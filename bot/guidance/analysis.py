@@ -3,48 +3,44 @@ stems, compound splitting, diminutives, and the glossary's synonyms, phrases and
 English-to-Dutch terms."""
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import simplemma
 import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from stop_words import get_stop_words
-from wordfreq import top_n_list, zipf_frequency
 
 from bot.guidance.content import Glossary
+from bot.guidance.words import (
+    MIN_PART,
+    MIN_TYPO_LENGTH,
+    common_dutch_words,
+    detect_language,
+    normalize,
+    pieces,
+    proper_names,
+    specificity,
+    split_compound,
+    stem_with,
+    stems_with,
+    words,
+    zipf,
+)
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:[-'&@.][a-z0-9]+)*")
-_LINKERS = ("", "s", "e", "en")  # Dutch compounds join parts with these: werking-s-verband
 # Endings a stemmer keeps: diminutives (groepje -> groep) and the partitive s (iets leuks).
 _INFLECTIONS = ("etjes", "etje", "tjes", "tje", "pjes", "pje", "jes", "je", "s")
-_MIN_PART = 3
 _LEXICALISED_ZIPF = 5.0
-_MIN_TYPO_LENGTH = 5
 _REAL_WORD_ZIPF = 1.5  # wordfreq knows it this well: a real word, not a typo
 _MAX_PHRASE = 4
 SYNONYM_WEIGHT = 0.8
 PHRASE_PART_WEIGHT = 0.5  # a phrase's own words, when the phrase itself is not found
 PHRASE_SPECIFICITY = 2.5  # a glossary phrase is a curated, telling expression
-UNKNOWN_WORD_SPECIFICITY = 1.5
 NAMED_SPECIFICITY = 4.0
 
 _ASKS_FOR_NUMBER = re.compile(
     r"\bhoeveel\b|\bwat kost|\bhoe duur\b|\bhow (much|many)\b|\bwhat does .* cost\b")
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w-]+)")
-
-
-def normalize(text: str) -> str:
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2010", "-")
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def words(text: str) -> list[str]:
-    return _TOKEN.findall(normalize(text))
 
 
 @dataclass
@@ -81,14 +77,15 @@ class Analyzer:
         )
         self._english_stopwords = frozenset(normalize(w) for w in get_stop_words("english"))
         corpus_words = {w for text in corpus_texts for token in words(text)
-                        for w in _pieces(token)}
+                        for w in pieces(token)}
         glossary_words = {w for group in glossary.synonyms for phrase in group
                           for w in words(phrase)}
         self._known = frozenset(
             w for w in corpus_words | glossary_words
-            if len(w) >= _MIN_PART and w not in self.stopwords
+            if len(w) >= MIN_PART and w not in self.stopwords
         )
         self._known_words = sorted(self._known)
+        common_dutch_words()  # loaded now, not while someone waits for an answer
         self._phrase_keys = frozenset(
             key for phrase in _glossary_phrases(glossary)
             if len(key := self._phrase_key(phrase)) > 1
@@ -110,7 +107,7 @@ class Analyzer:
         terms: list[str] = []
         tokens = words(text)
         for token in tokens:
-            for piece in _pieces(token):
+            for piece in pieces(token):
                 if piece not in self.stopwords:
                     terms.extend(self.terms_of_word(piece))
         stems = [self.stem(t) for t in tokens]
@@ -125,20 +122,20 @@ class Analyzer:
         return _terms_of_word(self, word)
 
     def stem(self, word: str) -> str:
-        return _stem(self._nl, word)
+        return stem_with(self._nl, word)
 
     def _stem_en(self, word: str) -> str:
-        return _stem(self._en, word)
+        return stem_with(self._en, word)
 
     def stems(self, word: str) -> list[str]:
         """The word's stem, and its dictionary form's stem where that differs
         (getekend -> tekenen -> teken), so inflected forms meet."""
-        return _stems(self._nl, word)
+        return stems_with(self._nl, word)
 
     def split_compound(self, word: str) -> tuple[str, ...]:
-        if _zipf(word, "nl") >= _LEXICALISED_ZIPF:
+        if zipf(word, "nl") >= _LEXICALISED_ZIPF:
             return ()  # belangrijk, achtergrond: common words are not read as compounds
-        return _split(self._known, word, 3)
+        return split_compound(self._known, word, 3)
 
     # --- questions -------------------------------------------------------------------
     def analyze_question(self, text: str) -> AnalyzedQuestion:
@@ -156,7 +153,7 @@ class Analyzer:
                 continue
             concepts.extend(self._concepts_of_token(tokens[index], language))
             index += 1
-        names = _proper_names(text)
+        names = proper_names(text)
         for concept in concepts:
             unknown = not any(t in self.vocabulary for t in concept.terms)
             if unknown and (concept.word.isdigit() or concept.word in names):
@@ -174,10 +171,10 @@ class Analyzer:
                 continue
             if language != "en" and any(self._is_dutch_word(w) for w in phrase):
                 continue  # a Dutch question uses an English word only where Dutch has none
-            specificity = _specificity(phrase, "en")
+            weight = specificity(phrase, "en")
             if length > 1:
-                specificity = max(PHRASE_SPECIFICITY, specificity)
-            concept = Concept(" ".join(phrase), specificity=specificity)
+                weight = max(PHRASE_SPECIFICITY, weight)
+            concept = Concept(" ".join(phrase), specificity=weight)
             for target in targets:
                 target_terms = self.document_terms(target)
                 for term in target_terms:
@@ -203,7 +200,7 @@ class Analyzer:
                 if expansions is not None:
                     content = [w for w in chosen if w not in self.stopwords] or chosen
                     concept = Concept(" ".join(chosen), specificity=max(
-                        PHRASE_SPECIFICITY, _specificity(content, "nl")))
+                        PHRASE_SPECIFICITY, specificity(content, "nl")))
                     for term, weight in expansions.items():
                         concept.add(term, weight)
                     return span[length - 1] - start + 1, concept
@@ -216,7 +213,7 @@ class Analyzer:
         stop = self._english_stopwords if language == "en" else self.stopwords
         if token in stop or token in self.stopwords:
             return []
-        whole, *parts = _pieces(token)
+        whole, *parts = pieces(token)
         if parts and self._is_known(whole):
             parts = []  # the joined word is known: its parts would count it twice
         concepts = []
@@ -246,10 +243,10 @@ class Analyzer:
     def _spelled_right(self, word: str) -> str:
         """The word meant by a typo ("samenwerkng", "uitendelijk"): a word of the guidance
         if one is near, else a common Dutch word; real words stay as they are."""
-        if len(word) < _MIN_TYPO_LENGTH or _zipf(word, "nl") >= _REAL_WORD_ZIPF:
+        if len(word) < MIN_TYPO_LENGTH or zipf(word, "nl") >= _REAL_WORD_ZIPF:
             return word
         allowed = 1 if len(word) < 9 else 2
-        for dictionary in (self._known_words, _common_dutch_words()):
+        for dictionary in (self._known_words, common_dutch_words()):
             match = process.extractOne(word, dictionary, scorer=Levenshtein.distance,
                                        score_cutoff=allowed)
             if match:
@@ -257,7 +254,7 @@ class Analyzer:
         return word
 
     def _concept(self, word: str, language: str) -> Concept:
-        concept = Concept(word, specificity=_specificity([word], language))
+        concept = Concept(word, specificity=specificity([word], language))
         own = self.stem(word)
         for term in self.stems(word):
             concept.add(term, 1.0)
@@ -298,19 +295,6 @@ class Analyzer:
         return terms
 
 
-# Snowball's Python stemmers are slow next to a dictionary: every word is stemmed once.
-@lru_cache(maxsize=65536)
-def _stem(stemmer, word: str) -> str:
-    return stemmer.stemWord(word)
-
-
-@lru_cache(maxsize=65536)
-def _stems(stemmer, word: str) -> list[str]:
-    own = _stem(stemmer, word)
-    of_lemma = _stem(stemmer, simplemma.lemmatize(word, lang="nl"))
-    return [own] if own == of_lemma else [own, of_lemma]
-
-
 @lru_cache(maxsize=65536)
 def _terms_of_word(analyzer: Analyzer, word: str) -> list[str]:
     terms = analyzer.stems(word)
@@ -324,63 +308,3 @@ def _glossary_phrases(glossary: Glossary) -> list[str]:
     return [phrase for group in glossary.synonyms for phrase in group] + targets
 
 
-def _pieces(token: str) -> list[str]:
-    """A joined word counts whole and by its parts: kick-off -> kickoff, kick, off."""
-    if "@" in token or "." in token:  # e-mail and web addresses
-        return [token, *(p for p in re.split(r"[@.]", token) if p)]
-    token = token.removesuffix("'s")  # Dutch plural: collega's, regio's
-    parts = [p for p in re.split(r"[-'&]", token) if p]
-    return parts if len(parts) == 1 else ["".join(parts), *parts]
-
-
-@lru_cache(maxsize=65536)
-def _split(known: frozenset[str], word: str, max_parts: int) -> tuple[str, ...]:
-    """The shortest split of a compound into known words (longest head first), or ()."""
-    if max_parts < 2 or len(word) < 2 * _MIN_PART:
-        return ()
-    best: tuple[str, ...] = ()
-    for cut in range(len(word) - _MIN_PART, _MIN_PART - 1, -1):
-        head = word[:cut]
-        if head not in known:
-            continue
-        for linker in _LINKERS:
-            rest = word[cut:]
-            if not rest.startswith(linker):
-                continue
-            tail = rest[len(linker):]
-            if tail in known and len(tail) >= _MIN_PART:
-                return (head, tail)
-            if not best:
-                deeper = _split(known, tail, max_parts - 1)
-                if deeper:
-                    best = (head, *deeper)
-    return best
-
-
-@lru_cache(maxsize=1)
-def _common_dutch_words() -> list[str]:
-    return [w for w in top_n_list("nl", 30_000) if len(w) >= _MIN_TYPO_LENGTH - 1]
-
-
-@lru_cache(maxsize=65536)
-def _zipf(word: str, language: str) -> float:
-    return zipf_frequency(word, language)
-
-
-def _specificity(phrase: list[str], language: str) -> float:
-    """How telling a word is: rare words in everyday language weigh more than common ones."""
-    zipfs = [_zipf(w, language) for w in phrase]
-    if not zipfs or min(zipfs) == 0.0:
-        return UNKNOWN_WORD_SPECIFICITY  # no dictionary knows it: a typo or a one-off name
-    return min(6.0, max(0.3, 6.5 - min(zipfs)))
-
-
-def _proper_names(text: str) -> set[str]:
-    """Capitalised words inside a sentence: names of places, organisations, laws."""
-    return {normalize(match.group(1)) for match in _CAPITALISED.finditer(text.strip())}
-
-
-def detect_language(tokens: list[str]) -> str:
-    """'en' or 'nl', by which language makes the words more common (Dutch on a tie)."""
-    balance = sum(_zipf(t, "en") - _zipf(t, "nl") for t in tokens[:40])
-    return "en" if balance > 1.0 else "nl"

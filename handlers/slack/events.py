@@ -6,7 +6,7 @@ import re
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import Services
-from bot.guidance.analysis import detect_language, words
+from bot.guidance.words import detect_language, words
 from bot.identity import Person
 from bot.questions import QuestionTooLong
 from bot.texts import text
