@@ -15,9 +15,9 @@ from tests.conftest import CONTENT
 DATA = Path(__file__).parent / "data"
 # Measured on 2026-11-23, less about five points: nl, en (in scope) and oos (refused).
 FLOORS = {
-    "qa_holdout": {"nl": 0.75, "en": 0.55, "oos": 0.75},
-    "qa_holdout_b": {"nl": 0.74, "en": 0.70, "oos": 0.57},
-    "qa_holdout_c": {"nl": 0.45, "en": 0.58, "oos": 0.52},
+    "qa_holdout": {"nl": 0.76, "en": 0.60, "oos": 0.78},
+    "qa_holdout_b": {"nl": 0.71, "en": 0.71, "oos": 0.60},
+    "qa_holdout_c": {"nl": 0.57, "en": 0.62, "oos": 0.50},
 }
 
 

@@ -118,7 +118,7 @@ class Analyzer:
                     terms.append("_".join(key))
         return terms
 
-    def terms_of_word(self, word: str) -> list[str]:
+    def terms_of_word(self, word: str) -> tuple[str, ...]:
         return _terms_of_word(self, word)
 
     def stem(self, word: str) -> str:
@@ -127,7 +127,7 @@ class Analyzer:
     def _stem_en(self, word: str) -> str:
         return stem_with(self._en, word)
 
-    def stems(self, word: str) -> list[str]:
+    def stems(self, word: str) -> tuple[str, ...]:
         """The word's stem, and its dictionary form's stem where that differs
         (getekend -> tekenen -> teken), so inflected forms meet."""
         return stems_with(self._nl, word)
@@ -296,11 +296,9 @@ class Analyzer:
 
 
 @lru_cache(maxsize=65536)
-def _terms_of_word(analyzer: Analyzer, word: str) -> list[str]:
-    terms = analyzer.stems(word)
-    for part in analyzer.split_compound(word):
-        terms.extend(analyzer.stems(part))
-    return terms
+def _terms_of_word(analyzer: Analyzer, word: str) -> tuple[str, ...]:
+    parts = analyzer.split_compound(word)
+    return analyzer.stems(word) + tuple(stem for part in parts for stem in analyzer.stems(part))
 
 
 def _glossary_phrases(glossary: Glossary) -> list[str]:

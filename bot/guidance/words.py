@@ -33,10 +33,10 @@ def stem_with(stemmer, word: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def stems_with(stemmer, word: str) -> list[str]:
+def stems_with(stemmer, word: str) -> tuple[str, ...]:
     own = stem_with(stemmer, word)
     of_lemma = stem_with(stemmer, simplemma.lemmatize(word, lang="nl"))
-    return [own] if own == of_lemma else [own, of_lemma]
+    return (own,) if own == of_lemma else (own, of_lemma)
 
 
 def pieces(token: str) -> list[str]:
