@@ -214,3 +214,14 @@ async def test_healthz_answers_when_ready(http, bot_url):
     response = await http.get(f"{bot_url}/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+async def test_coordinator_can_ask_for_the_unanswered_list_in_a_direct_message(slack):
+    _, asked = await slack.command(OUT_OF_SCOPE)
+    await slack.responses(asked)
+    event = {"type": "message", "channel_type": "im", "user": COORDINATOR, "text": "onbeantwoord",
+             "ts": "1700000000.000700", "channel": "DCOORD", "event_ts": "1700000000.000700"}
+    await slack.event(event)
+    [posted] = await slack.slack.wait_for("chat.postMessage")
+    assert posted["channel"] == "DCOORD"
+    assert OUT_OF_SCOPE in _all_text(posted)

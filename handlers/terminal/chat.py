@@ -10,13 +10,13 @@ from typing import TextIO
 from bot.app import Services, build_services
 from bot.guidance.answers import Answer
 from bot.identity import Person
+from bot.intents import Intent, intent_of
 from bot.questions import QuestionTooLong
 from bot.settings import Settings
 from bot.texts import text
 from handlers.terminal.render import answer_text
 
 STOP_WORDS = {"stop", "quit", "exit", "doei", "/stop"}
-HELP_WORDS = {"help", "hulp", "?", "/help"}
 
 
 @dataclass
@@ -36,13 +36,14 @@ class TerminalChat:
 
     async def reply(self, line: str) -> str:
         line = line.strip()
-        if line.lower() in HELP_WORDS:
-            return f"{text('help', self.language)}\n\n{text('help_coordinator', self.language)}"
         if line.isdigit():
             return await self._press(int(line))
-        if line.lower() in {"onbeantwoord", "unanswered"}:
+        intent = intent_of(line)
+        if intent is Intent.HELP:
+            return f"{text('help', self.language)}\n\n{text('help_coordinator', self.language)}"
+        if intent is Intent.UNANSWERED:
             return await self._unanswered()
-        if line.lower() == "feedback":
+        if intent is Intent.UNHELPFUL:
             return await self._unhelpful()
         try:
             asked = await self.services.desk.ask(self.person, line)
