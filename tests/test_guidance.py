@@ -124,3 +124,18 @@ def test_index_reads_only_the_content_it_is_given(tmp_path):
 ])
 def test_near_misses_that_share_words_with_the_guidance_are_not_answered(index, question):
     assert not answer_question(index, question).confident
+
+
+def test_a_topic_the_guidance_does_not_cover_is_refused_until_a_passage_names_it(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    question = "Wat is het budget voor de lunch bij de bijeenkomst?"
+    assert not answer_question(GuidanceIndex(load_library(content)), question).confident
+    practical = next(content.glob("guidance/01-*.md"))
+    text = practical.read_text(encoding="utf-8")
+    practical.write_text(text.replace(
+        "Denk bij het organiseren ook aan de praktische zaken",
+        "Reserveer budget voor koffie en lunch.\n\nDenk bij het organiseren ook aan de "
+        "praktische zaken", 1), encoding="utf-8")
+    answer = answer_question(GuidanceIndex(load_library(content)), question)
+    assert answer.confident and "budget" in answer.quote

@@ -51,6 +51,7 @@ class Concept:
     word: str
     terms: dict[str, float] = field(default_factory=dict)
     specificity: float = 1.0
+    off_topic: tuple[str, ...] = ()  # its own terms, when it names a topic not covered
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.terms.get(term, 0.0):
@@ -99,6 +100,9 @@ class Analyzer:
             tuple(self._stem_en(w) for w in words(key)): targets
             for key, targets in glossary.english.items()
         }
+        self._not_covered = frozenset(
+            term for phrase in glossary.not_covered
+            for term in (self._phrase_terms(phrase) | {self._stem_en(w) for w in words(phrase)}))
 
     # --- documents -------------------------------------------------------------------
     def document_terms(self, text: str) -> list[str]:
@@ -155,6 +159,9 @@ class Analyzer:
             index += 1
         names = proper_names(text)
         for concept in concepts:
+            own = self._own_terms(concept)
+            if any(term in self._not_covered for term in own):
+                concept.off_topic = own
             unknown = not any(t in self.vocabulary for t in concept.terms)
             if unknown and (concept.word.isdigit() or concept.word in names):
                 # A year, an amount or a place the guidance never mentions is what the
@@ -263,6 +270,15 @@ class Analyzer:
         for term, weight in self._expansions.get((own,), {}).items():
             concept.add(term, weight)
         return concept
+
+    def _phrase_terms(self, phrase: str) -> set[str]:
+        key = self._phrase_key(phrase)
+        return {"_".join(key)} if len(key) > 1 else set(self.stems(words(phrase)[0]))
+
+    def _own_terms(self, concept: Concept) -> tuple[str, ...]:
+        """The terms of the concept's own word(s), without synonyms or translations."""
+        english = {self._stem_en(w) for w in words(concept.word)}
+        return tuple(self._phrase_terms(concept.word) | english)
 
     def _phrase_key(self, phrase: str) -> tuple[str, ...]:
         return tuple(self.stem(w) for w in words(phrase))

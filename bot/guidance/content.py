@@ -75,6 +75,9 @@ class Glossary:
     synonyms: tuple[tuple[str, ...], ...] = ()
     english: dict[str, tuple[str, ...]] = field(default_factory=dict)
     stopwords: tuple[str, ...] = ()
+    # Topics the guidance does not deal with (law, money, HR, IT): a question about one is
+    # answered only by a passage that names the topic itself.
+    not_covered: tuple[str, ...] = ()
 
 
 class Covenant(BaseModel):
@@ -303,7 +306,8 @@ def _load_glossary(path: Path, problems: list[Problem]) -> Glossary:
             continue
         english[str(term).strip().lower()] = tuple(str(t).strip().lower() for t in targets)
     stopwords = tuple(str(w).strip().lower() for w in data.get("stopwords") or [])
-    return Glossary(tuple(synonyms), english, stopwords)
+    not_covered = tuple(str(w).strip().lower() for w in data.get("not_covered") or [])
+    return Glossary(tuple(synonyms), english, stopwords, not_covered)
 
 
 def _line_of(lines: list[str], needle: object) -> int:

@@ -13,7 +13,7 @@ K1, B = 1.2, 0.5  # b below the usual 0.75: a short list item should not win on 
 HEADING_BOOST = 2  # a section heading says what the section is about
 EXAMPLE_WEIGHT = 1.5  # example questions ("? " lines) say what a passage answers
 SECTION_WEIGHT = 0.6  # how much the surrounding section counts towards a passage
-MIN_COVERAGE = 0.5  # share of the question's meaning the best section must cover
+MIN_COVERAGE = 0.45  # share of the question's meaning the best section must cover
 MAX_MISSING = 3.25  # a missing word this telling (dresscode, Zwolle, 2025) means "not covered"
 SPECIFICITY_POWER = 0.5
 
@@ -35,6 +35,7 @@ class SearchResult:
     hits: tuple[Hit, ...]  # best first
     coverage: float  # share of the question's meaning found in the best section
     missing: float  # specificity of the most telling word the best section lacks
+    off_topic: bool = False  # it asks about a topic not covered, which the section doesn't name
 
     @property
     def confident(self) -> bool:
@@ -42,6 +43,8 @@ class SearchResult:
         with it: it covers most of the question, lacks none of its telling words, and
         holds a number when the question asks for one."""
         if not self.hits or self.coverage < MIN_COVERAGE or self.missing >= MAX_MISSING:
+            return False
+        if self.off_topic:
             return False
         return not self.question.asks_for_number or any(
             char.isdigit() for passage in self.hits[0].section.passages for char in passage.text)
@@ -147,4 +150,7 @@ class GuidanceIndex:
         covered = sum(c.specificity for c, f in zip(analyzed.concepts, found, strict=True) if f)
         missing = max((c.specificity for c, f in zip(analyzed.concepts, found, strict=True)
                        if not f), default=0.0)
-        return SearchResult(analyzed, hits, covered / total if total else 0.0, missing)
+        off_topic = any(c.off_topic and not any(t in bag for t in c.off_topic)
+                        for c in analyzed.concepts)
+        return SearchResult(analyzed, hits, covered / total if total else 0.0, missing,
+                            off_topic)
