@@ -39,6 +39,10 @@ PHRASE_PART_WEIGHT = 0.5  # a phrase's own words, when the phrase itself is not 
 PHRASE_SPECIFICITY = 2.5  # a glossary phrase is a curated, telling expression
 NAMED_SPECIFICITY = 4.0
 
+_YEAR = re.compile(r"(19|20)\d\d")
+# Separable verb particles: a guidance word may stand without them (nalezen -> lezen).
+_PARTICLES = ("terug", "mee", "door", "over", "voor", "toe", "aan", "uit", "op", "af", "na",
+              "in", "om")
 _ASKS_FOR_NUMBER = re.compile(
     r"\bhoeveel\b|\bwat kost|\bhoe duur\b|\bhow (much|many)\b|\bwhat does .* cost\b")
 
@@ -163,9 +167,9 @@ class Analyzer:
             if any(term in self._not_covered for term in own):
                 concept.off_topic = own
             unknown = not any(t in self.vocabulary for t in concept.terms)
-            if unknown and (concept.word.isdigit() or concept.word in names):
-                # A year, an amount or a place the guidance never mentions is what the
-                # question is about: "in 2025", "in Zwolle".
+            if unknown and (_YEAR.fullmatch(concept.word) or concept.word in names):
+                # A year or a place the guidance never mentions is what the question is
+                # about: "in 2025", "in Zwolle". (A count, "150 man", is only context.)
                 concept.specificity = max(concept.specificity, NAMED_SPECIFICITY)
         return AnalyzedQuestion(language, tuple(c for c in concepts if c.terms),
                                 asks_for_number=bool(_ASKS_FOR_NUMBER.search(normalize(text))))
@@ -227,7 +231,7 @@ class Analyzer:
         for piece in parts or [whole]:
             if piece in stop or piece in self.stopwords or len(piece) < 2:
                 continue
-            piece = self._without_inflection(piece)
+            piece = self._known_form(piece)
             split = () if self._is_known(piece) else self.split_compound(piece)
             if not split and not self._is_known(piece) and language == "nl":
                 piece = self._spelled_right(piece)
@@ -238,13 +242,19 @@ class Analyzer:
     def _is_known(self, word: str) -> bool:
         return any(s in self.vocabulary for s in self.stems(word)) or word in self._synonym_words
 
-    def _without_inflection(self, word: str) -> str:
+    def _known_form(self, word: str) -> str:
+        """The word, or the form the guidance knows: without a diminutive or partitive
+        ending (groepjes -> groep) or a separable particle (nalezen -> lezen)."""
         if self._is_known(word):
             return word
         for suffix in _INFLECTIONS:
             base = word.removesuffix(suffix)
             if base != word and len(base) >= 3 and self._is_known(base):
                 return base
+        for particle in _PARTICLES:
+            verb = word.removeprefix(particle)
+            if verb != word and len(verb) >= 4 and self._is_known(verb):
+                return verb
         return word
 
     def _spelled_right(self, word: str) -> str:
