@@ -15,9 +15,9 @@ from tests.conftest import CONTENT
 DATA = Path(__file__).parent / "data"
 # Measured on 2026-11-23, less about five points: nl, en (in scope) and oos (refused).
 FLOORS = {
-    "qa_holdout": {"nl": 0.79, "en": 0.65, "oos": 0.88},
-    "qa_holdout_b": {"nl": 0.72, "en": 0.71, "oos": 0.67},
-    "qa_holdout_c": {"nl": 0.59, "en": 0.65, "oos": 0.57},
+    "qa_holdout": {"nl": 0.81, "en": 0.65, "oos": 0.88},
+    "qa_holdout_b": {"nl": 0.72, "en": 0.71, "oos": 0.70},
+    "qa_holdout_c": {"nl": 0.60, "en": 0.65, "oos": 0.67},
 }
 
 
