@@ -48,10 +48,6 @@ class Settings(BaseSettings):
         return value
 
     @property
-    def serves_slack_http(self) -> bool:
-        return self.slack_bot_token is not None and self.slack_signing_secret is not None
-
-    @property
     def uses_socket_mode(self) -> bool:
         return self.slack_bot_token is not None and self.slack_app_token is not None
 

@@ -30,8 +30,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "unhelpful": "👎 Nee",
         "thanks_helpful": "Bedankt voor je feedback! 👍",
         "thanks_unhelpful": "Bedankt, ik geef door dat dit antwoord niet hielp. 👎",
-        "empty_question": "Je hebt nog geen vraag gesteld. Typ bijvoorbeeld `/vraag Hoe deel ik "
-                          "het bericht intern?`",
         "too_long": "Je vraag is te lang ($length tekens). Kun je hem korter stellen, in "
                     "hoogstens $limit tekens?",
         "unknown_answer": "Dit antwoord kan ik niet meer terugvinden. Stel je vraag gerust "
@@ -77,8 +75,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "unhelpful": "👎 No",
         "thanks_helpful": "Thanks for your feedback! 👍",
         "thanks_unhelpful": "Thanks, I'll pass on that this answer did not help. 👎",
-        "empty_question": "You haven't asked anything yet. Try `/vraag How do I share the "
-                          "announcement internally?`",
         "too_long": "Your question is too long ($length characters). Could you ask it in at "
                     "most $limit characters?",
         "unknown_answer": "I can no longer find this answer. Feel free to ask again.",

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.guidance.analysis import AnalyzedQuestion, Analyzer, Concept
-from bot.guidance.content import Library, Passage, Section
+from bot.guidance.content import Library, Section
 
 K1, B = 1.2, 0.5  # b below the usual 0.75: a short list item should not win on brevity
 HEADING_BOOST = 2  # a section heading says what the section is about
@@ -23,10 +23,6 @@ class Hit:
     section: Section
     passage_index: int
     score: float
-
-    @property
-    def passage(self) -> Passage:
-        return self.section.passages[self.passage_index]
 
 
 @dataclass(frozen=True)
