@@ -12,6 +12,7 @@ from bot.guidance.content import Library, Section
 K1, B = 1.2, 0.5  # b below the usual 0.75: a short list item should not win on brevity
 HEADING_BOOST = 2  # a section heading says what the section is about
 EXAMPLE_WEIGHT = 1.5  # example questions ("? " lines) say what a passage answers
+QUESTION_PASSAGE_WEIGHT = 0.8  # a passage that only asks a question rarely answers one
 SECTION_WEIGHT = 0.6  # how much the surrounding section counts towards a passage
 MIN_COVERAGE = 0.45  # share of the question's meaning the best section must cover
 MAX_MISSING = 3.25  # a missing word this telling (dresscode, Zwolle, 2025) means "not covered"
@@ -132,8 +133,10 @@ class GuidanceIndex:
                 unit_scores[index] += importance * score
         combined = Counter()
         for u_index, score in unit_scores.items():
-            s_index = self._units[u_index][0]
+            s_index, p_index = self._units[u_index]
             combined[u_index] = score + SECTION_WEIGHT * section_scores[s_index]
+            if self.sections[s_index].passages[p_index].text.endswith("?"):
+                combined[u_index] *= QUESTION_PASSAGE_WEIGHT
         hits = tuple(
             Hit(self.sections[self._units[u][0]], self._units[u][1], score)
             for u, score in combined.most_common(12)
