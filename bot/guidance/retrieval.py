@@ -37,11 +37,10 @@ class SearchResult:
     @property
     def confident(self) -> bool:
         """Whether the best section answers the question, rather than only sharing words
-        with it: it covers most of the question, lacks none of its telling words, and
-        holds a number when the question asks for one."""
-        if not self.hits or self.coverage < MIN_COVERAGE or self.missing >= MAX_MISSING:
-            return False
-        if self.off_topic:
+        with it: it covers most of the question, lacks none of its telling words, names the
+        not-covered topic the question is about, and holds a number when asked for one."""
+        if (not self.hits or self.coverage < MIN_COVERAGE or self.missing >= MAX_MISSING
+                or self.off_topic):
             return False
         return not self.question.asks_for_number or any(
             char.isdigit() for passage in self.hits[0].section.passages for char in passage.text)
@@ -99,6 +98,7 @@ class GuidanceIndex:
                   for q in (*s.examples, *(e for p in s.passages for e in p.examples))]
         self.analyzer = Analyzer(library.glossary, texts)
         self._units: list[tuple[int, int]] = []  # (section index, passage index)
+        self._unit_weights: list[float] = []
         unit_bags, section_bags = [], []
         for s_index, section in enumerate(self.sections):
             context = (self._bag(section.heading, HEADING_BOOST)
@@ -111,6 +111,8 @@ class GuidanceIndex:
                 section_bag += own
                 unit_bags.append(own + context)
                 self._units.append((s_index, p_index))
+                self._unit_weights.append(
+                    QUESTION_PASSAGE_WEIGHT if passage.text.endswith("?") else 1.0)
             section_bags.append(section_bag)
         self._passages = _Bm25(unit_bags)
         self._sections = _Bm25(section_bags)
@@ -133,17 +135,15 @@ class GuidanceIndex:
                 unit_scores[index] += importance * score
         combined = Counter()
         for u_index, score in unit_scores.items():
-            s_index, p_index = self._units[u_index]
-            combined[u_index] = score + SECTION_WEIGHT * section_scores[s_index]
-            if self.sections[s_index].passages[p_index].text.endswith("?"):
-                combined[u_index] *= QUESTION_PASSAGE_WEIGHT
-        hits = tuple(
-            Hit(self.sections[self._units[u][0]], self._units[u][1], score)
-            for u, score in combined.most_common(12)
-        )
+            s_index = self._units[u_index][0]
+            combined[u_index] = ((score + SECTION_WEIGHT * section_scores[s_index])
+                                 * self._unit_weights[u_index])
+        best = combined.most_common(12)
+        hits = tuple(Hit(self.sections[self._units[u][0]], self._units[u][1], score)
+                     for u, score in best)
         if not hits:
             return SearchResult(analyzed, hits, 0.0, 0.0)
-        bag = self._sections.bags[self.sections.index(hits[0].section)]
+        bag = self._sections.bags[self._units[best[0][0]][0]]
         found = [any(t in bag for t in c.terms) for c in analyzed.concepts]
         total = sum(c.specificity for c in analyzed.concepts)
         covered = sum(c.specificity for c, f in zip(analyzed.concepts, found, strict=True) if f)

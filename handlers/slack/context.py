@@ -3,7 +3,13 @@
 from bot.identity import Person
 
 
-def person_from(context, body: dict) -> Person:
-    team = context.get("team_id") or (body.get("team") or {}).get("id") or body.get("team_id")
-    user = context.get("user_id") or (body.get("user") or {}).get("id") or body.get("user_id")
+def person_from(context, payload: dict) -> Person:
+    """Who sent a command, click or event; Bolt's context first, else the payload, where
+    team and user are objects in clicks and plain ids in commands and events."""
+    team = context.get("team_id") or _id(payload.get("team")) or payload.get("team_id")
+    user = context.get("user_id") or _id(payload.get("user")) or payload.get("user_id")
     return Person(platform="slack", workspace_id=team or "", user_id=user or "")
+
+
+def _id(value: object) -> str | None:
+    return value.get("id") if isinstance(value, dict) else value if isinstance(value, str) else None

@@ -5,7 +5,7 @@ import re
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import Services
-from bot.identity import Person
+from handlers.slack.context import person_from
 from handlers.slack.replies import reply_to
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -30,6 +30,6 @@ def register(app: AsyncApp, services: Services) -> None:
 
 
 async def _post_reply(services, client, context, event, typed, *, thread_ts=None) -> None:
-    person = Person("slack", context.get("team_id") or event.get("team", ""), event.get("user", ""))
+    person = person_from(context, event)
     message = await reply_to(services, person, typed, channel_id=event["channel"])
     await client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, **message)
