@@ -139,3 +139,20 @@ def test_a_topic_the_guidance_does_not_cover_is_refused_until_a_passage_names_it
         "praktische zaken", 1), encoding="utf-8")
     answer = answer_question(GuidanceIndex(load_library(content)), question)
     assert answer.confident and "budget" in answer.quote
+
+
+def test_who_asks_and_when_does_not_make_a_question_uncovered(index):
+    # The glossary's context words (organisations, roles, moments) set the scene; the
+    # question is about the photo all the same.
+    plain = answer_question(index, "Tips voor de foto van de ondertekening?")
+    with_setting = answer_question(
+        index, "We tekenen volgende week met het waterschap en de provincie. Tips voor de foto?")
+    assert plain.confident and with_setting.confident
+    assert with_setting.sources[0].section == plain.sources[0].section
+
+
+def test_words_side_by_side_find_the_passage_that_has_them_together(index):
+    answer = answer_question(
+        index, "Wat moet er in de presentatie over het convenant zelf aan bod komen?")
+    assert answer.confident
+    assert "waarom een convenant" in answer.quote

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 import snowballstemmer
 from rapidfuzz import process
@@ -56,6 +57,7 @@ class Concept:
     terms: dict[str, float] = field(default_factory=dict)
     specificity: float = 1.0
     off_topic: tuple[str, ...] = ()  # its own terms, when it names a topic not covered
+    is_context: bool = False  # it says who asks or when, not what about
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.terms.get(term, 0.0):
@@ -104,9 +106,8 @@ class Analyzer:
             tuple(self._stem_en(w) for w in words(key)): targets
             for key, targets in glossary.english.items()
         }
-        self._not_covered = frozenset(
-            term for phrase in glossary.not_covered
-            for term in (self._phrase_terms(phrase) | {self._stem_en(w) for w in words(phrase)}))
+        self._not_covered = self._terms_of_phrases(glossary.not_covered)
+        self._context = self._terms_of_phrases(glossary.context)
 
     # --- documents -------------------------------------------------------------------
     def document_terms(self, text: str) -> list[str]:
@@ -125,6 +126,14 @@ class Analyzer:
                 if len(key) == length and key in self._phrase_keys:
                     terms.append("_".join(key))
         return terms
+
+    def word_pairs(self, text: str) -> frozenset[tuple[str, str]]:
+        """Terms of neighbouring content words ("presentatie over het convenant" ->
+        (presentatie, convenant)): a question that names them together asks about this text."""
+        content = [terms for token in words(text) for piece in pieces(token)[:1]
+                   if piece not in self.stopwords and (terms := self.terms_of_word(piece))]
+        return frozenset((a, b) for left, right in pairwise(content)
+                         for a in left for b in right)
 
     def terms_of_word(self, word: str) -> tuple[str, ...]:
         return _terms_of_word(self, word)
@@ -166,6 +175,7 @@ class Analyzer:
             own = self._own_terms(concept)
             if any(term in self._not_covered for term in own):
                 concept.off_topic = own
+            concept.is_context = any(term in self._context for term in own)
             unknown = not any(t in self.vocabulary for t in concept.terms)
             if unknown and (_YEAR.fullmatch(concept.word) or concept.word in names):
                 # A year or a place the guidance never mentions is what the question is
@@ -280,6 +290,11 @@ class Analyzer:
         for term, weight in self._expansions.get((own,), {}).items():
             concept.add(term, weight)
         return concept
+
+    def _terms_of_phrases(self, phrases: Iterable[str]) -> frozenset[str]:
+        """What a glossary list's words and phrases look like in a question, Dutch or English."""
+        return frozenset(term for phrase in phrases for term in
+                         (self._phrase_terms(phrase) | {self._stem_en(w) for w in words(phrase)}))
 
     def _phrase_terms(self, phrase: str) -> set[str]:
         key = self._phrase_key(phrase)

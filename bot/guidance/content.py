@@ -78,6 +78,9 @@ class Glossary:
     # Topics the guidance does not deal with (law, money, HR, IT): a question about one is
     # answered only by a passage that names the topic itself.
     not_covered: tuple[str, ...] = ()
+    # Who asks and when (gemeente, wethouder, volgende week): a question's setting, not its
+    # subject, so a section that does not mention them may still answer it.
+    context: tuple[str, ...] = ()
 
 
 class Covenant(BaseModel):
@@ -307,7 +310,8 @@ def _load_glossary(path: Path, problems: list[Problem]) -> Glossary:
         english[str(term).strip().lower()] = tuple(str(t).strip().lower() for t in targets)
     stopwords = tuple(str(w).strip().lower() for w in data.get("stopwords") or [])
     not_covered = tuple(str(w).strip().lower() for w in data.get("not_covered") or [])
-    return Glossary(tuple(synonyms), english, stopwords, not_covered)
+    context = tuple(str(w).strip().lower() for w in data.get("context") or [])
+    return Glossary(tuple(synonyms), english, stopwords, not_covered, context)
 
 
 def _line_of(lines: list[str], needle: object) -> int:

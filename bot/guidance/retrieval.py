@@ -5,6 +5,7 @@ best section covers."""
 import math
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bot.guidance.analysis import AnalyzedQuestion, Analyzer, Concept
 from bot.guidance.content import Library, Section
@@ -17,6 +18,7 @@ SECTION_WEIGHT = 0.6  # how much the surrounding section counts towards a passag
 MIN_COVERAGE = 0.45  # share of the question's meaning the best section must cover
 MAX_MISSING = 3.25  # a missing word this telling (dresscode, Zwolle, 2025) means "not covered"
 SPECIFICITY_POWER = 0.5
+PAIR_WEIGHT = 3.0  # two question words side by side in a passage, as in the question
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class GuidanceIndex:
         self.analyzer = Analyzer(library.glossary, texts)
         self._units: list[tuple[int, int]] = []  # (section index, passage index)
         self._unit_weights: list[float] = []
+        self._unit_pairs: list[frozenset[tuple[str, str]]] = []
         unit_bags, section_bags = [], []
         for s_index, section in enumerate(self.sections):
             context = (self._bag(section.heading, HEADING_BOOST)
@@ -110,6 +113,8 @@ class GuidanceIndex:
                                                           EXAMPLE_WEIGHT)
                 section_bag += own
                 unit_bags.append(own + context)
+                self._unit_pairs.append(self.analyzer.word_pairs(
+                    "\n".join((section.heading, passage.text, *passage.examples))))
                 self._units.append((s_index, p_index))
                 self._unit_weights.append(
                     QUESTION_PASSAGE_WEIGHT if passage.text.endswith("?") else 1.0)
@@ -120,6 +125,22 @@ class GuidanceIndex:
     def _bag(self, text: str, weight: float = 1.0) -> Counter:
         return Counter({term: count * weight for term, count
                         in Counter(self.analyzer.document_terms(text)).items()})
+
+    def _pair_bonuses(self, analyzed: AnalyzedQuestion, candidates) -> Counter:
+        """For each candidate passage, the pairs of neighbouring question words it also has
+        side by side, weighed like the words themselves."""
+        concepts = analyzed.concepts
+        pairs = [({t for t, w in left.terms.items() if w == 1.0},
+                  {t for t, w in right.terms.items() if w == 1.0},
+                  ((left.specificity * right.specificity) ** 0.5) ** SPECIFICITY_POWER)
+                 for left, right in pairwise(concepts)]
+        bonuses: Counter = Counter()
+        for u_index in candidates:
+            unit_pairs = self._unit_pairs[u_index]
+            for lefts, rights, importance in pairs:
+                if any((a, b) in unit_pairs for a in lefts for b in rights):
+                    bonuses[u_index] += PAIR_WEIGHT * importance
+        return bonuses
 
     def search(self, question: str) -> SearchResult:
         analyzed = self.analyzer.analyze_question(question)
@@ -133,6 +154,8 @@ class GuidanceIndex:
                 section_scores[index] += importance * score
             for index, score in self._passages.concept_scores(concept).items():
                 unit_scores[index] += importance * score
+        for u_index, bonus in self._pair_bonuses(analyzed, unit_scores).items():
+            unit_scores[u_index] += bonus
         combined = Counter()
         for u_index, score in unit_scores.items():
             s_index = self._units[u_index][0]
@@ -143,13 +166,21 @@ class GuidanceIndex:
                      for u, score in best)
         if not hits:
             return SearchResult(analyzed, hits, 0.0, 0.0)
-        bag = self._sections.bags[self._units[best[0][0]][0]]
-        found = [any(t in bag for t in c.terms) for c in analyzed.concepts]
-        total = sum(c.specificity for c in analyzed.concepts)
-        covered = sum(c.specificity for c, f in zip(analyzed.concepts, found, strict=True) if f)
-        missing = max((c.specificity for c, f in zip(analyzed.concepts, found, strict=True)
-                       if not f), default=0.0)
+        s_index = self._units[best[0][0]][0]
+        coverage, missing = self._coverage(analyzed, s_index)
+        bag = self._sections.bags[s_index]
         off_topic = any(c.off_topic and not any(t in bag for t in c.off_topic)
                         for c in analyzed.concepts)
-        return SearchResult(analyzed, hits, covered / total if total else 0.0, missing,
-                            off_topic)
+        return SearchResult(analyzed, hits, coverage, missing, off_topic)
+
+    def _coverage(self, analyzed: AnalyzedQuestion, s_index: int) -> tuple[float, float]:
+        """The share of the question's meaning a section holds, and the specificity of the
+        most telling word it lacks."""
+        bag = self._sections.bags[s_index]
+        found = {id(c): any(t in bag for t in c.terms) for c in analyzed.concepts}
+        # Who asks and when only counts where the section mentions it.
+        telling = [c for c in analyzed.concepts if found[id(c)] or not c.is_context]
+        total = sum(c.specificity for c in telling)
+        covered = sum(c.specificity for c in telling if found[id(c)])
+        missing = max((c.specificity for c in telling if not found[id(c)]), default=0.0)
+        return (covered / total if total else 0.0), missing
