@@ -156,3 +156,23 @@ def test_words_side_by_side_find_the_passage_that_has_them_together(index):
         index, "Wat moet er in de presentatie over het convenant zelf aan bod komen?")
     assert answer.confident
     assert "waarom een convenant" in answer.quote
+
+
+@pytest.mark.parametrize("question", [
+    "Welke bestuurders van onze partners hebben al getekend?",
+    "Who signed the covenant on behalf of the water board?",
+    "Wanneer is de volgende bijeenkomst over het convenant?",
+    "Op welke datum wordt ons convenant ondertekend?",
+])
+def test_facts_of_this_partnership_are_not_answered_from_the_guidance(index, question):
+    answer = answer_question(index, question)
+    assert not answer.confident
+    assert answer.suggestions  # the nearest topics are still offered
+
+
+@pytest.mark.parametrize("question", [
+    "Wie moet ik taggen in de LinkedIn-post over de ondertekening?",
+    "Wanneer halen we de bestuurders erbij?",
+])
+def test_who_and_when_questions_about_how_to_work_are_still_answered(index, question):
+    assert answer_question(index, question).confident

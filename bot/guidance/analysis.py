@@ -46,6 +46,13 @@ _PARTICLES = ("terug", "mee", "door", "over", "voor", "toe", "aan", "uit", "op",
               "in", "om")
 _ASKS_FOR_NUMBER = re.compile(
     r"\bhoeveel\b|\bwat kost|\bhoe duur\b|\bhow (much|many)\b|\bwhat does .* cost\b")
+# Facts of one partnership that guidance written for every partnership cannot hold: who
+# signed it, and when its next event is.
+_ASKS_FOR_PARTNERSHIP_FACT = re.compile(
+    r"\b(wie|welke|who|which)\b.*\b(getekend|ondertekend|ondertekenen|ondertekent|tekent"
+    r"|signed|signs|sign)\b"
+    r"|\b(wanneer|when)\b.*\b(volgende|eerstvolgende|next|upcoming)\b"
+    r"|\b(op|voor) welke datum\b|\b(what|which) date\b")
 
 
 @dataclass
@@ -69,6 +76,7 @@ class AnalyzedQuestion:
     language: str
     concepts: tuple[Concept, ...]
     asks_for_number: bool = False  # "hoeveel", "wat kost", "how much"
+    asks_for_partnership_fact: bool = False  # "wie heeft getekend", "wanneer is de volgende"
 
 
 class Analyzer:
@@ -181,8 +189,11 @@ class Analyzer:
                 # A year or a place the guidance never mentions is what the question is
                 # about: "in 2025", "in Zwolle". (A count, "150 man", is only context.)
                 concept.specificity = max(concept.specificity, NAMED_SPECIFICITY)
-        return AnalyzedQuestion(language, tuple(c for c in concepts if c.terms),
-                                asks_for_number=bool(_ASKS_FOR_NUMBER.search(normalize(text))))
+        plain = normalize(text)
+        return AnalyzedQuestion(
+            language, tuple(c for c in concepts if c.terms),
+            asks_for_number=bool(_ASKS_FOR_NUMBER.search(plain)),
+            asks_for_partnership_fact=bool(_ASKS_FOR_PARTNERSHIP_FACT.search(plain)))
 
     def _english_phrase(self, tokens, start, language) -> tuple[int, Concept | None]:
         for length in range(min(_MAX_PHRASE, len(tokens) - start), 0, -1):

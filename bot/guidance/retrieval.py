@@ -40,9 +40,11 @@ class SearchResult:
     def confident(self) -> bool:
         """Whether the best section answers the question, rather than only sharing words
         with it: it covers most of the question, lacks none of its telling words, names the
-        not-covered topic the question is about, and holds a number when asked for one."""
+        not-covered topic the question is about, and holds a number when asked for one. A
+        question about this partnership's own facts (who signed, when the next event is) is
+        never answered from the guidance, which is written for every partnership."""
         if (not self.hits or self.coverage < MIN_COVERAGE or self.missing >= MAX_MISSING
-                or self.off_topic):
+                or self.off_topic or self.question.asks_for_partnership_fact):
             return False
         return not self.question.asks_for_number or any(
             char.isdigit() for passage in self.hits[0].section.passages for char in passage.text)
