@@ -176,3 +176,9 @@ def test_facts_of_this_partnership_are_not_answered_from_the_guidance(index, que
 ])
 def test_who_and_when_questions_about_how_to_work_are_still_answered(index, question):
     assert answer_question(index, question).confident
+
+
+def test_a_topic_the_guidance_does_not_cover_is_not_read_as_a_compound(index):
+    # "toegang" (access) is a not-covered topic, not "toe" + "gang".
+    answer = answer_question(index, "Hoe krijg ik toegang tot de Teams-omgeving van de partners?")
+    assert not answer.confident

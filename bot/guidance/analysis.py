@@ -106,7 +106,11 @@ class Analyzer:
             if len(key := self._phrase_key(phrase)) > 1
         )
         self.vocabulary = frozenset(t for w in corpus_words for t in self.terms_of_word(w))
-        self._synonym_words = frozenset(normalize(w) for g in glossary.synonyms for w in g)
+        # Words the glossary names are whole words, never read as compounds (toegang is
+        # not toe + gang).
+        self._glossary_words = frozenset(normalize(w) for w in (
+            *(w for g in glossary.synonyms for w in g), *glossary.not_covered,
+            *glossary.context))
         self._expansions: dict[tuple[str, ...], dict[str, float]] = {}
         for group in glossary.synonyms:
             self._add_synonym_group(group)
@@ -261,7 +265,7 @@ class Analyzer:
         return concepts
 
     def _is_known(self, word: str) -> bool:
-        return any(s in self.vocabulary for s in self.stems(word)) or word in self._synonym_words
+        return any(s in self.vocabulary for s in self.stems(word)) or word in self._glossary_words
 
     def _known_form(self, word: str) -> str:
         """The word, or the form the guidance knows: without a diminutive or partitive
