@@ -182,3 +182,23 @@ def test_a_topic_the_guidance_does_not_cover_is_not_read_as_a_compound(index):
     # "toegang" (access) is a not-covered topic, not "toe" + "gang".
     answer = answer_question(index, "Hoe krijg ik toegang tot de Teams-omgeving van de partners?")
     assert not answer.confident
+
+
+def test_a_rare_word_carries_the_meaning_of_its_glossary_phrase_in_any_word_order(index):
+    # The glossary has "niet opdagen"; people type "niet komt opdagen".
+    answer = answer_question(
+        index, "Wat doen we als de helft van de collega's niet komt opdagen bij de bijeenkomst?")
+    assert answer.confident
+    assert answer.sources[0].section.startswith("Verplicht of niet?")
+
+
+def test_a_setting_word_inside_a_compound_is_what_the_question_is_about(index):
+    # "bedrijf" says who asks; "cateringbedrijf" is the subject, which the guidance lacks.
+    assert not answer_question(
+        index, "Welk cateringbedrijf gebruiken we meestal voor bijeenkomsten?").confident
+
+
+def test_chat_filler_and_informal_spelling_do_not_hide_the_question(index):
+    answer = answer_question(index, "pff, welke afspraken maak je op welk nivo")
+    assert answer.confident
+    assert "bestuurlijk" in answer.sources[0].section

@@ -33,7 +33,8 @@ from bot.guidance.words import (
 # Endings a stemmer keeps: diminutives (groepje -> groep) and the partitive s (iets leuks).
 _INFLECTIONS = ("etjes", "etje", "tjes", "tje", "pjes", "pje", "jes", "je", "s")
 _LEXICALISED_ZIPF = 5.0
-_REAL_WORD_ZIPF = 1.5  # wordfreq knows it this well: a real word, not a typo
+_REAL_WORD_ZIPF = 1.5
+_RARE_PHRASE_WORD_ZIPF = 4.0  # wordfreq knows it this well: a real word, not a typo
 _MAX_PHRASE = 4
 SYNONYM_WEIGHT = 0.8
 PHRASE_PART_WEIGHT = 0.5  # a phrase's own words, when the phrase itself is not found
@@ -65,6 +66,7 @@ class Concept:
     specificity: float = 1.0
     off_topic: tuple[str, ...] = ()  # its own terms, when it names a topic not covered
     is_context: bool = False  # it says who asks or when, not what about
+    compound: str = ""  # the whole word it is a part of: cateringbedrijf -> catering, bedrijf
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.terms.get(term, 0.0):
@@ -187,7 +189,9 @@ class Analyzer:
             own = self._own_terms(concept)
             if any(term in self._not_covered for term in own):
                 concept.off_topic = own
-            concept.is_context = any(term in self._context for term in own)
+            # "bedrijf" says who asks, "cateringbedrijf" what about.
+            concept.is_context = (not concept.compound
+                                  and any(term in self._context for term in own))
             unknown = not any(t in self.vocabulary for t in concept.terms)
             if unknown and (_YEAR.fullmatch(concept.word) or concept.word in names):
                 # A year or a place the guidance never mentions is what the question is
@@ -260,8 +264,9 @@ class Analyzer:
             split = () if self._is_known(piece) else self.split_compound(piece)
             if not split and not self._is_known(piece) and language == "nl":
                 piece = self._spelled_right(piece)
-            concepts.extend(self._concept(word, language) for word in split or (piece,)
-                            if word not in stop)
+            for word in split or (piece,):
+                if word not in stop:
+                    concepts.append(self._concept(word, language, compound=piece if split else ""))
         return concepts
 
     def _is_known(self, word: str) -> bool:
@@ -295,8 +300,8 @@ class Analyzer:
                 return match[0]
         return word
 
-    def _concept(self, word: str, language: str) -> Concept:
-        concept = Concept(word, specificity=specificity([word], language))
+    def _concept(self, word: str, language: str, *, compound: str = "") -> Concept:
+        concept = Concept(word, specificity=specificity([word], language), compound=compound)
         own = self.stem(word)
         for term in self.stems(word):
             concept.add(term, 1.0)
@@ -336,8 +341,14 @@ class Analyzer:
                         weight *= SYNONYM_WEIGHT
                     expansions[term] = max(expansions.get(term, 0.0), weight)
             # The phrase's content words also find it with other small words in between.
-            content = tuple(self.stem(w) for w in words(phrase) if w not in self.stopwords)
+            content_words = [w for w in words(phrase) if w not in self.stopwords]
+            content = tuple(self.stem(w) for w in content_words)
             if len(content) > 1 and content != key:
+                self._expansions.setdefault(content, expansions)
+            elif (len(content) == 1 and content != key
+                  and zipf(content_words[0], "nl") < _RARE_PHRASE_WORD_ZIPF):
+                # A rare word carries its phrase's meaning alone, in any word order:
+                # "niet komt opdagen" is "niet opdagen"; a common one ("niet komen") does not.
                 self._expansions.setdefault(content, expansions)
 
     def _member_terms(self, phrase: str) -> dict[str, float]:
