@@ -47,6 +47,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "error": "Er ging iets mis aan mijn kant. Probeer het zo nog eens.",
         "terminal_welcome": "Convenantbot (terminal). Stel een vraag, typ een nummer om op een "
                             "knop te drukken, 'help' voor uitleg of 'stop' om te stoppen.",
+        "terminal_help": (
+            "Ik beantwoord vragen over onze samenwerking uit de handreiking bij het convenant.\n"
+            "• Typ je vraag en druk op Enter. Ik citeer het stuk uit de handreiking en noem de "
+            "bron. Staat het er niet in, dan zeg ik dat eerlijk.\n"
+            "• Knoppen staan tussen haken, zoals [1] 👍 Ja: typ het nummer om erop te drukken.\n"
+            "• `onbeantwoord`: de laatste vragen waar de handreiking geen antwoord op had\n"
+            "• `feedback`: antwoorden die als niet nuttig zijn gemarkeerd\n"
+            "• `stop`: de chat beëindigen"
+        ),
         "terminal_unknown_number": "Er is geen knop met dat nummer.",
     },
     "en": {
@@ -90,6 +99,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "error": "Something went wrong on my side. Please try again in a moment.",
         "terminal_welcome": "Convenantbot (terminal). Ask a question, type a number to press a "
                             "button, 'help' for help or 'stop' to quit.",
+        "terminal_help": (
+            "I answer questions about our collaboration from the covenant guidance.\n"
+            "• Type your question and press Enter. I quote the passage from the guidance (in "
+            "Dutch) and name the source. If the guidance does not cover it, I say so honestly.\n"
+            "• Buttons are shown in brackets, such as [1] 👍 Yes: type the number to press one.\n"
+            "• `unanswered`: the latest questions the guidance had no answer for\n"
+            "• `feedback`: answers marked as not helpful\n"
+            "• `stop`: end the chat"
+        ),
         "terminal_unknown_number": "There is no button with that number.",
     },
 }

@@ -49,7 +49,8 @@ def test_terminal_chat_answers_and_presses_buttons_by_number(tmp_path):
     assert "[1] 👍 Ja  [2] 👎 Nee" in out
     assert "niet hielp" in out  # button 2 pressed
     assert "Er is geen knop met dat nummer." in out
-    assert "/vraag" in out  # help
+    assert "typ het nummer" in out and "`onbeantwoord`" in out  # the terminal's own help
+    assert "/vraag" not in out  # a Slack command means nothing in a terminal
 
 
 def test_terminal_chat_refuses_honestly_and_offers_topics(tmp_path):

@@ -40,7 +40,7 @@ class TerminalChat:
             return await self._press(int(line))
         intent = intent_of(line)
         if intent is Intent.HELP:
-            return f"{text('help', self.language)}\n\n{text('help_coordinator', self.language)}"
+            return text("terminal_help", self.language)
         if intent is Intent.UNANSWERED:
             return await self._unanswered()
         if intent is Intent.UNHELPFUL:
