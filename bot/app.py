@@ -72,21 +72,15 @@ def build_slack_client(settings: Settings) -> AsyncWebClient:
 
 def build_asgi_app(services: Services) -> Starlette:
     """One ASGI app: Slack events, commands and interactivity on POST /slack/events."""
-    from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-
-    from handlers.slack import build_slack_app
+    from handlers.slack import SlackEndpoint, build_slack_app
 
     slack_app = build_slack_app(services, build_slack_client(services.settings))
-    slack_handler = AsyncSlackRequestHandler(slack_app)
-
-    async def slack_events(request: Request):
-        return await slack_handler.handle(request)
 
     async def healthz(_request: Request):
         return JSONResponse({"status": "ok", "sections": len(services.library.sections)})
 
     return Starlette(routes=[
-        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/slack/events", SlackEndpoint(slack_app), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ])
 

@@ -1,7 +1,10 @@
 """Slack: a Bolt AsyncApp whose listeners translate Slack payloads to the domain."""
 
+from urllib.parse import parse_qsl
+
 from slack_bolt import BoltResponse
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.events import claim_event
@@ -23,20 +26,68 @@ def build_slack_app(services, client: AsyncWebClient, *, socket_mode: bool = Fal
         process_before_response=True,
     )
 
-    async def skip_claimed_events(body, next):
-        # Slack redelivers events it thinks were missed (X-Slack-Retry-Num); the first
-        # delivery claims the event id, so later ones only get their 200.
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            team = body.get("team_id") or ""
-            first = await claim_event(services.desk.sessions, platform="slack",
-                                      workspace_id=team, event_id=event_id)
-            if not first:
-                return BoltResponse(status=200, body="")
-        await next()
-
-    app.middleware(skip_claimed_events)
+    app.middleware(SkipClaimedEvents(services.desk.sessions))
     commands.register(app, services)
     events.register(app, services)
     actions.register(app, services)
     return app
+
+
+class SkipClaimedEvents(AsyncMiddleware):
+    """Slack redelivers events it thinks were missed (X-Slack-Retry-Num); the first delivery
+    claims the event id, so later ones only get their 200.
+
+    A middleware class rather than a function: Bolt then need not build every listener
+    argument (say, respond, client, ...) for each request just to call it.
+    """
+
+    def __init__(self, sessions):
+        self.sessions = sessions
+
+    async def async_process(self, *, req, resp, next):
+        body = req.body
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            first = await claim_event(self.sessions, platform="slack",
+                                      workspace_id=body.get("team_id") or "", event_id=event_id)
+            if not first:
+                return BoltResponse(status=200, body="")
+        return await next()
+
+
+class SlackEndpoint:
+    """POST /slack/events straight into Bolt, as an ASGI app.
+
+    Does what Bolt's Starlette adapter does for a POST (there is no OAuth flow, so no GET
+    and no cookies), without building a Starlette Request and Response around Bolt's own:
+    that work is a good part of the time an ack takes.
+    """
+
+    def __init__(self, app: AsyncApp):
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # nobody left to answer
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        request = AsyncBoltRequest(
+            body=body.decode("utf-8"),
+            # Last value wins, as with Starlette's query_params and headers.
+            query=dict(parse_qsl(scope["query_string"].decode("latin-1"),
+                                 keep_blank_values=True)),
+            headers={name.decode("latin-1"): value.decode("latin-1")
+                     for name, value in scope["headers"]},
+        )
+        response = await self.app.async_dispatch(request)
+        content = response.body.encode("utf-8")
+        headers = [(name.encode("latin-1"), value.encode("latin-1"))
+                   for name, values in response.headers.items() for value in values]
+        headers.append((b"content-length", str(len(content)).encode("latin-1")))
+        await send({"type": "http.response.start", "status": response.status,
+                    "headers": headers})
+        await send({"type": "http.response.body", "body": content})
