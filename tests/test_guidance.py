@@ -202,3 +202,10 @@ def test_chat_filler_and_informal_spelling_do_not_hide_the_question(index):
     answer = answer_question(index, "pff, welke afspraken maak je op welk nivo")
     assert answer.confident
     assert "bestuurlijk" in answer.sources[0].section
+
+
+def test_a_how_many_question_is_answered_by_the_passage_that_holds_the_number(index):
+    answer = answer_question(
+        index, "How many labour market regions take part in Perspectief op Werk?")
+    assert answer.confident
+    assert "35" in answer.quote

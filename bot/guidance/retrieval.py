@@ -18,6 +18,7 @@ SECTION_WEIGHT = 0.6  # how much the surrounding section counts towards a passag
 MIN_COVERAGE = 0.45  # share of the question's meaning the best section must cover
 MAX_MISSING = 3.25  # a missing word this telling (dresscode, Zwolle, 2025) means "not covered"
 SPECIFICITY_POWER = 0.5
+NUMBER_SHARE = 0.6  # a passage with the number asked for may score this much lower
 PAIR_WEIGHT = 3.0  # two question words side by side in a passage, as in the question
 
 
@@ -164,6 +165,8 @@ class GuidanceIndex:
             combined[u_index] = ((score + SECTION_WEIGHT * section_scores[s_index])
                                  * self._unit_weights[u_index])
         best = combined.most_common(12)
+        if analyzed.asks_for_number:
+            best = self._number_first(best)
         hits = tuple(Hit(self.sections[self._units[u][0]], self._units[u][1], score)
                      for u, score in best)
         if not hits:
@@ -174,6 +177,18 @@ class GuidanceIndex:
         off_topic = any(c.off_topic and not any(t in bag for t in c.off_topic)
                         for c in analyzed.concepts)
         return SearchResult(analyzed, hits, coverage, missing, off_topic)
+
+    def _number_first(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """For "hoeveel", the best passage that holds a number, when it scores nearly as
+        well as the best passage of all."""
+        top = ranked[0][1]
+        for position, (u_index, score) in enumerate(ranked):
+            if score < NUMBER_SHARE * top:
+                break
+            s_index, p_index = self._units[u_index]
+            if any(char.isdigit() for char in self.sections[s_index].passages[p_index].text):
+                return [ranked[position], *ranked[:position], *ranked[position + 1:]]
+        return ranked
 
     def _coverage(self, analyzed: AnalyzedQuestion, s_index: int) -> tuple[float, float]:
         """The share of the question's meaning a section holds, and the specificity of the
