@@ -176,7 +176,7 @@ def run_bot_server(port: int) -> int:
     """The real app from bot.app, served by uvicorn with serve()'s settings, on loopback only."""
     import uvicorn
 
-    from bot.app import build_services, http_server_config, run_event_loop
+    from bot.app import build_services, freeze_startup_heap, http_server_config, run_event_loop
     from bot.settings import Settings
 
     class Server(uvicorn.Server):
@@ -187,6 +187,7 @@ def run_bot_server(port: int) -> int:
     async def main() -> None:
         settings = Settings(_env_file=None)
         services = await build_services(settings)
+        freeze_startup_heap()
         try:
             config = http_server_config(services, host="127.0.0.1", port=port)
             server = Server(config)

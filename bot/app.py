@@ -1,6 +1,7 @@
 """The composition root: reads settings, builds the engine, domain, Slack app and ASGI app."""
 
 import asyncio
+import gc
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -99,6 +100,7 @@ async def serve(settings: Settings, *, port: int | None = None) -> int:
                                           for name in placeholders]))
         return 2
     services = await build_services(settings)
+    freeze_startup_heap()
     try:
         if settings.uses_socket_mode:
             await _serve_socket_mode(services)
@@ -107,6 +109,13 @@ async def serve(settings: Settings, *, port: int | None = None) -> int:
     finally:
         await services.close()
     return 0
+
+
+def freeze_startup_heap() -> None:
+    """Keeps what was built at startup (the guidance index: some 150,000 objects) out of the
+    garbage collector's full collections, each of which would stall every ack by ~100 ms."""
+    gc.collect()
+    gc.freeze()
 
 
 def http_server_config(services: Services, *, host: str | None = None, port: int | None = None
