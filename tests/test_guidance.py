@@ -209,3 +209,28 @@ def test_a_how_many_question_is_answered_by_the_passage_that_holds_the_number(in
         index, "How many labour market regions take part in Perspectief op Werk?")
     assert answer.confident
     assert "35" in answer.quote
+
+
+@pytest.mark.parametrize("question", [
+    "Wie is de voorzitter van de Programmaraad?",
+    "What's the dress code for the signing?",
+])
+def test_a_section_that_never_names_what_is_asked_for_does_not_answer(index, question):
+    assert not answer_question(index, question).confident
+
+
+def test_an_english_phrase_is_not_taken_for_a_topic_the_guidance_does_not_cover(index):
+    # "pay" (money) is not covered; "pay attention" is a phrase of its own.
+    def off_topic(question):
+        return [c.word for c in index.analyzer.analyze_question(question).concepts
+                if c.off_topic]
+
+    assert off_topic("What should I pay attention to at the kick-off?") == []
+    assert off_topic("Who will pay for the lunch at the kick-off?") == ["pay"]
+
+
+def test_english_words_that_share_a_stem_keep_their_own_translation(index):
+    # "objectives" and "objections" both stem to "object".
+    [objectives] = index.analyzer.analyze_question("What are the objectives?").concepts
+    [objections] = index.analyzer.analyze_question("What about objections?").concepts
+    assert "doel" in objectives.terms and "doel" not in objections.terms

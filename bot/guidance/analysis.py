@@ -54,6 +54,12 @@ _ASKS_FOR_PARTNERSHIP_FACT = re.compile(
     r"|signed|signs|sign)\b"
     r"|\b(wanneer|when)\b.*\b(volgende|eerstvolgende|next|upcoming)\b"
     r"|\b(op|voor) welke datum\b|\b(what|which) date\b")
+# "Wie is de voorzitter", "what is the postal address": the thing asked for by name, up to
+# the first preposition.
+_ASKED_FOR_THING = re.compile(
+    r"^\W*(?:(?:wie|wat|who|what)\s+(?:is|zijn|was|waren|are|were)|who's|what's)\s+"
+    r"(?:de|het|the)\s+((?:(?!(?:van|voor|bij|in|op|met|tussen|over|of|for|at|on|to|from"
+    r"|between|about)\b)[a-z][\w-]*\s*){1,3})")
 
 
 @dataclass
@@ -67,6 +73,7 @@ class Concept:
     off_topic: tuple[str, ...] = ()  # its own terms, when it names a topic not covered
     is_context: bool = False  # it says who asks or when, not what about
     compound: str = ""  # the whole word it is a part of: cateringbedrijf -> catering, bedrijf
+    is_asked_for: bool = False  # "wie is de voorzitter": what the question asks to be named
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.terms.get(term, 0.0):
@@ -116,6 +123,8 @@ class Analyzer:
         self._expansions: dict[tuple[str, ...], dict[str, float]] = {}
         for group in glossary.synonyms:
             self._add_synonym_group(group)
+        self._english_exact = {tuple(words(key)): targets
+                               for key, targets in glossary.english.items()}
         self._english = {
             tuple(self._stem_en(w) for w in words(key)): targets
             for key, targets in glossary.english.items()
@@ -185,7 +194,11 @@ class Analyzer:
             concepts.extend(self._concepts_of_token(tokens[index], language))
             index += 1
         names = proper_names(text)
+        plain = normalize(text)
+        asked_for = _ASKED_FOR_THING.match(plain)
         for concept in concepts:
+            concept.is_asked_for = bool(asked_for) and any(
+                word in asked_for.group(1).split() for word in (concept.word, concept.compound))
             own = self._own_terms(concept)
             if any(term in self._not_covered for term in own):
                 concept.off_topic = own
@@ -197,7 +210,6 @@ class Analyzer:
                 # A year or a place the guidance never mentions is what the question is
                 # about: "in 2025", "in Zwolle". (A count, "150 man", is only context.)
                 concept.specificity = max(concept.specificity, NAMED_SPECIFICITY)
-        plain = normalize(text)
         return AnalyzedQuestion(
             language, tuple(c for c in concepts if c.terms),
             asks_for_number=bool(_ASKS_FOR_NUMBER.search(plain)),
@@ -206,7 +218,9 @@ class Analyzer:
     def _english_phrase(self, tokens, start, language) -> tuple[int, Concept | None]:
         for length in range(min(_MAX_PHRASE, len(tokens) - start), 0, -1):
             phrase = tokens[start:start + length]
-            targets = self._english.get(tuple(self._stem_en(w) for w in phrase))
+            # The word as written first: "objectives" and "objections" share a stem.
+            targets = (self._english_exact.get(tuple(phrase))
+                       or self._english.get(tuple(self._stem_en(w) for w in phrase)))
             if targets is None:
                 continue
             if language != "en" and any(self._is_dutch_word(w) for w in phrase):
@@ -314,7 +328,7 @@ class Analyzer:
     def _terms_of_phrases(self, phrases: Iterable[str]) -> frozenset[str]:
         """What a glossary list's words and phrases look like in a question, Dutch or English."""
         return frozenset(term for phrase in phrases for term in
-                         (self._phrase_terms(phrase) | {self._stem_en(w) for w in words(phrase)}))
+                         (self._phrase_terms(phrase) | {self._english_term(phrase)}))
 
     def _phrase_terms(self, phrase: str) -> set[str]:
         key = self._phrase_key(phrase)
@@ -322,8 +336,11 @@ class Analyzer:
 
     def _own_terms(self, concept: Concept) -> tuple[str, ...]:
         """The terms of the concept's own word(s), without synonyms or translations."""
-        english = {self._stem_en(w) for w in words(concept.word)}
-        return tuple(self._phrase_terms(concept.word) | english)
+        return tuple(self._phrase_terms(concept.word) | {self._english_term(concept.word)})
+
+    def _english_term(self, phrase: str) -> str:
+        """A word or phrase as one English term: "pay off" is not "pay"."""
+        return "_".join(self._stem_en(w) for w in words(phrase))
 
     def _phrase_key(self, phrase: str) -> tuple[str, ...]:
         return tuple(self.stem(w) for w in words(phrase))

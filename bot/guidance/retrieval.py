@@ -200,4 +200,7 @@ class GuidanceIndex:
         total = sum(c.specificity for c in telling)
         covered = sum(c.specificity for c in telling if found[id(c)])
         missing = max((c.specificity for c in telling if not found[id(c)]), default=0.0)
+        asked_for = [found[id(c)] for c in telling if c.is_asked_for]
+        if asked_for and not any(asked_for):
+            missing = math.inf  # a section that never names what is asked for cannot name it
         return (covered / total if total else 0.0), missing
