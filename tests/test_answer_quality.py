@@ -13,11 +13,14 @@ from bot.guidance.retrieval import GuidanceIndex
 from tests.conftest import CONTENT
 
 DATA = Path(__file__).parent / "data"
-# Measured on 2026-11-23, less about five points: nl, en (in scope) and oos (refused).
+# Measured on 2026-11-28, less about five points: nl, en (in scope) and oos (refused).
+# qa_holdout_d and _e were written blind to the content and code; _e last, and only measured.
 FLOORS = {
-    "qa_holdout": {"nl": 0.81, "en": 0.65, "oos": 0.88},
-    "qa_holdout_b": {"nl": 0.72, "en": 0.71, "oos": 0.70},
-    "qa_holdout_c": {"nl": 0.60, "en": 0.65, "oos": 0.67},
+    "qa_holdout": {"nl": 0.89, "en": 0.75, "oos": 0.95},
+    "qa_holdout_b": {"nl": 0.87, "en": 0.83, "oos": 0.83},
+    "qa_holdout_c": {"nl": 0.75, "en": 0.55, "oos": 0.70},
+    "qa_holdout_d": {"nl": 0.86, "en": 0.87, "oos": 0.82},
+    "qa_holdout_e": {"nl": 0.82, "en": 0.85, "oos": 0.72},
 }
 
 
