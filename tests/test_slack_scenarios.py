@@ -225,3 +225,14 @@ async def test_coordinator_can_ask_for_the_unanswered_list_in_a_direct_message(s
     [posted] = await slack.slack.wait_for("chat.postMessage")
     assert posted["channel"] == "DCOORD"
     assert OUT_OF_SCOPE in _all_text(posted)
+
+
+def test_starting_with_the_bot_token_in_the_environment_logs_no_misleading_notice(
+        services, monkeypatch, caplog):
+    # Bolt reads SLACK_BOT_TOKEN too; the client built from that token is the one used.
+    from bot.app import build_asgi_app
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    with caplog.at_level("WARNING"):
+        build_asgi_app(services)
+    assert "will be unused" not in caplog.text

@@ -1,5 +1,6 @@
 """Slack: a Bolt AsyncApp whose listeners translate Slack payloads to the domain."""
 
+import logging
 from urllib.parse import parse_qsl
 
 from slack_bolt import BoltResponse
@@ -10,10 +11,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.events import claim_event
 
 
+def _is_not_the_token_notice(record: logging.LogRecord) -> bool:
+    # Bolt also reads SLACK_BOT_TOKEN itself and then says the token "will be unused", while
+    # `client` was built from that very token: the notice would only mislead an operator.
+    return "`token` will be unused" not in record.getMessage()
+
+
 def build_slack_app(services, client: AsyncWebClient, *, socket_mode: bool = False) -> AsyncApp:
     """A Bolt app with every listener registered; `client` carries the token and retries."""
     from handlers.slack import actions, commands, events
 
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_is_not_the_token_notice)
     settings = services.settings
     secret = settings.slack_signing_secret
     app = AsyncApp(
