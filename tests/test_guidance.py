@@ -234,3 +234,13 @@ def test_english_words_that_share_a_stem_keep_their_own_translation(index):
     [objectives] = index.analyzer.analyze_question("What are the objectives?").concepts
     [objections] = index.analyzer.analyze_question("What about objections?").concepts
     assert "doel" in objectives.terms and "doel" not in objections.terms
+
+
+def test_a_typo_is_mended_even_when_an_example_question_holds_the_same_typo():
+    from bot.guidance.analysis import Analyzer
+    from bot.guidance.content import Glossary
+
+    analyzer = Analyzer(Glossary(), ["De samenwerking tussen partijen"],
+                        ["samenwerkng, hoe pak je dat aan?"])
+    [concept] = analyzer.analyze_question("samenwerkng").concepts
+    assert concept.word == "samenwerking"

@@ -91,7 +91,8 @@ class AnalyzedQuestion:
 class Analyzer:
     """Built once from the guidance vocabulary and the glossary; then only reads."""
 
-    def __init__(self, glossary: Glossary, corpus_texts: Iterable[str]):
+    def __init__(self, glossary: Glossary, corpus_texts: Iterable[str],
+                 example_texts: Iterable[str] = ()):
         # The classic Snowball Dutch stemmer: the newer "dutch" one splits plurals from
         # their singular (voorbeelden -> voorbeel, voorbeeld -> voorbeeld).
         self._nl = snowballstemmer.stemmer("dutch_porter")
@@ -100,15 +101,23 @@ class Analyzer:
             normalize(w) for w in [*get_stop_words("dutch"), *glossary.stopwords]
         )
         self._english_stopwords = frozenset(normalize(w) for w in get_stop_words("english"))
-        corpus_words = {w for text in corpus_texts for token in words(text)
+        quoted_words = {w for text in corpus_texts for token in words(text)
                         for w in pieces(token)}
+        example_words = {w for text in example_texts for token in words(text)
+                         for w in pieces(token)}
+        corpus_words = quoted_words | example_words
         glossary_words = {w for group in glossary.synonyms for phrase in group
                           for w in words(phrase)}
         self._known = frozenset(
             w for w in corpus_words | glossary_words
             if len(w) >= MIN_PART and w not in self.stopwords
         )
-        self._known_words = sorted(self._known)
+        # What a typo is mended to: not the typos example questions hold on purpose
+        # ("samenwerkng"), so the same typo in a question still becomes "samenwerking".
+        self._spellings = frozenset(
+            w for w in self._known
+            if w in quoted_words or w in glossary_words or zipf(w, "nl") >= _REAL_WORD_ZIPF)
+        self._known_words = sorted(self._spellings)
         common_dutch_words()  # loaded now, not while someone waits for an answer
         self._phrase_keys = frozenset(
             key for phrase in _glossary_phrases(glossary)
@@ -276,7 +285,7 @@ class Analyzer:
                 continue
             piece = self._known_form(piece)
             split = () if self._is_known(piece) else self.split_compound(piece)
-            if not split and not self._is_known(piece) and language == "nl":
+            if not split and piece not in self._spellings and language == "nl":
                 piece = self._spelled_right(piece)
             for word in split or (piece,):
                 if word not in stop:

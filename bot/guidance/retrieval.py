@@ -99,9 +99,9 @@ class GuidanceIndex:
         self.sections = library.sections
         texts = [s.heading for s in self.sections] + [p.text for s in self.sections
                                                        for p in s.passages]
-        texts += [q for s in self.sections
-                  for q in (*s.examples, *(e for p in s.passages for e in p.examples))]
-        self.analyzer = Analyzer(library.glossary, texts)
+        examples = [q for s in self.sections
+                    for q in (*s.examples, *(e for p in s.passages for e in p.examples))]
+        self.analyzer = Analyzer(library.glossary, texts, examples)
         self._units: list[tuple[int, int]] = []  # (section index, passage index)
         self._unit_weights: list[float] = []
         self._unit_pairs: list[frozenset[tuple[str, str]]] = []
