@@ -244,3 +244,9 @@ def test_a_typo_is_mended_even_when_an_example_question_holds_the_same_typo():
                         ["samenwerkng, hoe pak je dat aan?"])
     [concept] = analyzer.analyze_question("samenwerkng").concepts
     assert concept.word == "samenwerking"
+
+
+@pytest.mark.parametrize("question",
+                         ["hoeveel?", "How many?", "wie is de?", "Wanneer is de volgende"])
+def test_a_question_of_only_question_words_is_refused_not_an_error(index, question):
+    assert not answer_question(index, question).confident

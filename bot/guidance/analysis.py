@@ -33,8 +33,8 @@ from bot.guidance.words import (
 # Endings a stemmer keeps: diminutives (groepje -> groep) and the partitive s (iets leuks).
 _INFLECTIONS = ("etjes", "etje", "tjes", "tje", "pjes", "pje", "jes", "je", "s")
 _LEXICALISED_ZIPF = 5.0
-_REAL_WORD_ZIPF = 1.5
-_RARE_PHRASE_WORD_ZIPF = 4.0  # wordfreq knows it this well: a real word, not a typo
+_REAL_WORD_ZIPF = 1.5  # wordfreq knows it this well: a real word, not a typo
+_RARE_PHRASE_WORD_ZIPF = 4.0  # rarer than this, one word can stand for its glossary phrase
 _MAX_PHRASE = 4
 SYNONYM_WEIGHT = 0.8
 PHRASE_PART_WEIGHT = 0.5  # a phrase's own words, when the phrase itself is not found

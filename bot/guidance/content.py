@@ -78,7 +78,7 @@ class Glossary:
     # Topics the guidance does not deal with (law, money, HR, IT): a question about one is
     # answered only by a passage that names the topic itself.
     not_covered: tuple[str, ...] = ()
-    # Who asks and when (gemeente, wethouder, volgende week): a question's setting, not its
+    # Who asks (gemeente, waterschap, beleidsmedewerker): a question's setting, not its
     # subject, so a section that does not mention them may still answer it.
     context: tuple[str, ...] = ()
 

@@ -165,7 +165,7 @@ class GuidanceIndex:
             combined[u_index] = ((score + SECTION_WEIGHT * section_scores[s_index])
                                  * self._unit_weights[u_index])
         best = combined.most_common(12)
-        if analyzed.asks_for_number:
+        if analyzed.asks_for_number and best:
             best = self._number_first(best)
         hits = tuple(Hit(self.sections[self._units[u][0]], self._units[u][1], score)
                      for u, score in best)
