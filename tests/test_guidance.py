@@ -163,6 +163,7 @@ def test_words_side_by_side_find_the_passage_that_has_them_together(index):
     "Who signed the covenant on behalf of the water board?",
     "Wanneer is de volgende bijeenkomst over het convenant?",
     "Op welke datum wordt ons convenant ondertekend?",
+    "Wat vinden de wethouders eigenlijk van ons convenant?",
 ])
 def test_facts_of_this_partnership_are_not_answered_from_the_guidance(index, question):
     answer = answer_question(index, question)
@@ -213,6 +214,7 @@ def test_a_how_many_question_is_answered_by_the_passage_that_holds_the_number(in
 
 @pytest.mark.parametrize("question", [
     "Wie is de voorzitter van de Programmaraad?",
+    "Wie is bij ons eigenlijk de voorzitter van de planafstemmingstafel?",
     "What's the dress code for the signing?",
 ])
 def test_a_section_that_never_names_what_is_asked_for_does_not_answer(index, question):

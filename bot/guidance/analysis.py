@@ -48,17 +48,19 @@ _PARTICLES = ("terug", "mee", "door", "over", "voor", "toe", "aan", "uit", "op",
 _ASKS_FOR_NUMBER = re.compile(
     r"\bhoeveel\b|\bwat kost|\bhoe duur\b|\bhow (much|many)\b|\bwhat does .* cost\b")
 # Facts of one partnership that guidance written for every partnership cannot hold: who
-# signed it, and when its next event is.
+# signed it, when its next event is, what someone thinks of it.
 _ASKS_FOR_PARTNERSHIP_FACT = re.compile(
     r"\b(wie|welke|who|which)\b.*\b(getekend|ondertekend|ondertekenen|ondertekent|tekent"
     r"|signed|signs|sign)\b"
     r"|\b(wanneer|when)\b.*\b(volgende|eerstvolgende|next|upcoming)\b"
-    r"|\b(op|voor) welke datum\b|\b(what|which) date\b")
+    r"|\b(op|voor) welke datum\b|\b(what|which) date\b"
+    r"|\bwat (vindt|vinden)\b.*\b(van|over)\b|\bwhat (does|do)\b.*\bthink\b")
 # "Wie is de voorzitter", "what is the postal address": the thing asked for by name, up to
 # the first preposition.
 _ASKED_FOR_THING = re.compile(
     r"^\W*(?:(?:wie|wat|who|what)\s+(?:is|zijn|was|waren|are|were)|who's|what's)\s+"
-    r"(?:de|het|the)\s+((?:(?!(?:van|voor|bij|in|op|met|tussen|over|of|for|at|on|to|from"
+    r"(?:(?:bij ons|eigenlijk|nu|precies|currently|actually|now)\s+)*(?:de|het|the)\s+"
+    r"((?:(?!(?:van|voor|bij|in|op|met|tussen|over|of|for|at|on|to|from"
     r"|between|about)\b)[a-z][\w-]*\s*){1,3})")
 
 
