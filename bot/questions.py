@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.guidance.answers import Answer, answer_question, answer_topic
+from bot.guidance.answers import Answer, Source, answer_question, answer_topic, other_topics
 from bot.guidance.retrieval import GuidanceIndex
 from bot.identity import Person
 from bot.models import Feedback, Question, utcnow
@@ -62,6 +62,11 @@ class QuestionDesk:
 
     def topic(self, section_id: str, language: str = "nl") -> Answer | None:
         return answer_topic(self.index, section_id, language)
+
+    def other_topics(self, question: Question) -> tuple[Source, ...]:
+        """Where else to look, for an answer someone marked 👎."""
+        shown = {(s.get("document"), s.get("section")) for s in question.sources}
+        return other_topics(self.index, question.text, shown)
 
     async def record_feedback(self, person: Person, question_id: int, *, helpful: bool
                               ) -> Question | None:

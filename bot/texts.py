@@ -30,6 +30,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "unhelpful": "👎 Nee",
         "thanks_helpful": "Bedankt voor je feedback! 👍",
         "thanks_unhelpful": "Bedankt, ik geef door dat dit antwoord niet hielp. 👎",
+        "unhelpful_suggestions": "Misschien helpt een van deze onderwerpen wel:",
         "too_long": "Je vraag is te lang ($length tekens). Kun je hem korter stellen, in "
                     "hoogstens $limit tekens?",
         "unknown_answer": "Dit antwoord kan ik niet meer terugvinden. Stel je vraag gerust "
@@ -84,6 +85,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "unhelpful": "👎 No",
         "thanks_helpful": "Thanks for your feedback! 👍",
         "thanks_unhelpful": "Thanks, I'll pass on that this answer did not help. 👎",
+        "unhelpful_suggestions": "Perhaps one of these topics does help:",
         "too_long": "Your question is too long ($length characters). Could you ask it in at "
                     "most $limit characters?",
         "unknown_answer": "I can no longer find this answer. Feel free to ask again.",

@@ -53,6 +53,15 @@ def test_terminal_chat_answers_and_presses_buttons_by_number(tmp_path):
     assert "/vraag" not in out  # a Slack command means nothing in a terminal
 
 
+def test_terminal_chat_offers_other_topics_after_thumbs_down(tmp_path):
+    script = "Hoe deel ik het bericht op het intranet?\n2\n1\nstop\n"
+    result = run_bot("chat", tmp_path=tmp_path, stdin=script)
+    out = result.stdout
+    assert "Misschien helpt een van deze onderwerpen wel:" in out
+    after_thanks = out.split("niet hielp")[1]
+    assert "[1] " in after_thanks and after_thanks.count("Bron:") == 1  # topic 1 shown
+
+
 def test_terminal_chat_refuses_honestly_and_offers_topics(tmp_path):
     question = "Hoeveel kost de lunch bij de bijeenkomst?"
     result = run_bot("chat", tmp_path=tmp_path, stdin=f"{question}\n1\nonbeantwoord\n")

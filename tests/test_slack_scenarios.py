@@ -174,6 +174,21 @@ async def test_feedback_is_stored_and_a_second_vote_replaces_the_first(slack, se
     assert await services.desk.unhelpful(platform="slack", workspace_id=TEAM) == []
 
 
+async def test_thumbs_down_offers_other_topics_than_the_one_quoted(slack):
+    _, key = await slack.command(DUTCH_QUESTION)
+    [reply] = await slack.responses(key)
+    quoted_section = reply["blocks"][1]["elements"][0]["text"]
+    _, click = await slack.click(ids.FEEDBACK_UNHELPFUL, _buttons(reply)[1]["value"])
+    [thanks] = await slack.responses(click)
+    assert validate_blocks(thanks["blocks"]) == []
+    assert "Misschien helpt een van deze onderwerpen wel" in _all_text(thanks)
+    topics = [b["text"]["text"] for b in _buttons(thanks)]
+    assert topics and all(topic not in quoted_section for topic in topics)
+    _, shown = await slack.click(_buttons(thanks)[0]["action_id"], _buttons(thanks)[0]["value"])
+    [topic] = await slack.responses(shown)
+    assert "Bron:" in _all_text(topic)
+
+
 async def test_feedback_on_unknown_answer_says_so(slack):
     _, key = await slack.click(ids.FEEDBACK_HELPFUL, "999999")
     [reply] = await slack.responses(key)

@@ -58,6 +58,15 @@ def answer_question(index: GuidanceIndex, question: str) -> Answer:
     return Answer(question, language, True, _excerpts(result))
 
 
+def other_topics(index: GuidanceIndex, question: str, shown: set[tuple[str, str]],
+                 limit: int = 3) -> tuple[Source, ...]:
+    """The topics nearest to a question besides the ones (document, section) its answer
+    quoted: for someone that answer did not help."""
+    nearest = index.search(question).nearest_sections(limit + len(shown))
+    others = [Source.of(s) for s in nearest if (s.document_title, s.heading) not in shown]
+    return tuple(others[:limit])
+
+
 def answer_topic(index: GuidanceIndex, section_id: str, language: str = "nl") -> Answer | None:
     """The opening of one section, for someone who picked a suggested topic."""
     section = index.library.section(section_id)

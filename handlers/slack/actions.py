@@ -42,10 +42,13 @@ async def _record_feedback(services: Services, person: Person, value, helpful: b
     if question_id is not None:
         question = await services.desk.record_feedback(person, question_id, helpful=helpful)
     if question is None:
-        message = text("unknown_answer", services.settings.default_language)
+        message = blocks.build_notice(text("unknown_answer", services.settings.default_language))
+    elif helpful:
+        message = blocks.build_notice(text("thanks_helpful", question.language))
     else:
-        message = text("thanks_helpful" if helpful else "thanks_unhelpful", question.language)
-    await respond(**blocks.build_notice(message), **EPHEMERAL)
+        message = blocks.build_unhelpful_thanks(question.language,
+                                                services.desk.other_topics(question))
+    await respond(**message, **EPHEMERAL)
 
 
 async def _show_topic(services: Services, value, respond):

@@ -3,7 +3,7 @@
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from bot.guidance.answers import Answer
+from bot.guidance.answers import Answer, Source
 from bot.models import Question
 from bot.questions import UnhelpfulAnswer
 from bot.texts import text
@@ -61,16 +61,26 @@ def _feedback_buttons(language: str, question_id: int) -> dict:
 
 def build_not_covered(answer: Answer) -> dict:
     """An honest 'not in the guidance', with the nearest topics as buttons."""
-    message = text("not_covered", answer.language)
+    return _with_topics(text("not_covered", answer.language), answer.language,
+                        text("not_covered_suggestions", answer.language), answer.suggestions)
+
+
+def build_unhelpful_thanks(language: str, topics: tuple[Source, ...]) -> dict:
+    """Thanks for a 👎, with other topics that may help after all."""
+    return _with_topics(text("thanks_unhelpful", language), language,
+                        text("unhelpful_suggestions", language), topics)
+
+
+def _with_topics(message: str, language: str, invitation: str,
+                 topics: tuple[Source, ...]) -> dict:
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
-    if answer.suggestions:
-        blocks.append({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": text("not_covered_suggestions", answer.language)}]})
+    if topics:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": invitation}]})
         blocks.append({"type": "actions", "block_id": ids.TOPICS_BLOCK, "elements": [
             {"type": "button", "action_id": f"{ids.SHOW_TOPIC_PREFIX}{position}",
-             "value": f"{answer.language}|{s.section_id}",
+             "value": f"{language}|{s.section_id}",
              "text": {"type": "plain_text", "text": shorten(s.section, BUTTON_LIMIT)}}
-            for position, s in enumerate(answer.suggestions)
+            for position, s in enumerate(topics)
         ]})
     return {"text": message, "blocks": blocks}
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from bot.app import Services, build_services
-from bot.guidance.answers import Answer
+from bot.guidance.answers import Answer, Source
 from bot.identity import Person
 from bot.intents import Intent, intent_of
 from bot.questions import QuestionTooLong
@@ -59,9 +59,12 @@ class TerminalChat:
             for key, helpful in (("helpful", True), ("unhelpful", False)):
                 self.buttons.append(Button(text(key, answer.language),
                                            self._feedback(question_id, helpful)))
-        for suggestion in answer.suggestions:
-            self.buttons.append(Button(suggestion.section,
-                                       self._topic(suggestion.section_id, answer.language)))
+        return self._with_topic_buttons(parts, answer.suggestions, answer.language)
+
+    def _with_topic_buttons(self, parts: list[str], topics: tuple[Source, ...],
+                            language: str) -> str:
+        for topic in topics:
+            self.buttons.append(Button(topic.section, self._topic(topic.section_id, language)))
         if self.buttons:
             parts.append("  ".join(f"[{n}] {b.label}" for n, b in enumerate(self.buttons, 1)))
         return "\n\n".join(parts)
@@ -72,7 +75,14 @@ class TerminalChat:
                 self.person, question_id, helpful=helpful)
             if question is None:
                 return text("unknown_answer", self.language)
-            return text("thanks_helpful" if helpful else "thanks_unhelpful", question.language)
+            if helpful:
+                return text("thanks_helpful", question.language)
+            self.buttons = []
+            topics = self.services.desk.other_topics(question)
+            parts = [text("thanks_unhelpful", question.language)]
+            if topics:
+                parts.append(text("unhelpful_suggestions", question.language))
+            return self._with_topic_buttons(parts, topics, question.language)
         return press
 
     def _topic(self, section_id: str, language: str) -> Callable[[], Awaitable[str]]:
