@@ -99,6 +99,25 @@ async def test_forged_signature_is_rejected_with_401(slack):
     assert slack.slack.calls == []
 
 
+async def test_a_body_that_is_not_utf8_is_rejected_with_401_not_an_error(http, bot_url, slack):
+    response = await http.post(f"{bot_url}/slack/events", content=b"text=\xff\xfe\xfd",
+                               headers={"Content-Type": "application/x-www-form-urlencoded",
+                                        "X-Slack-Request-Timestamp": str(int(time.time())),
+                                        "X-Slack-Signature": "v0=" + "0" * 64})
+    assert response.status_code == 401
+    assert slack.slack.calls == []
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("{not json", "application/json"),
+    ("payload=%7Bnot-json", "application/x-www-form-urlencoded"),
+])
+async def test_a_body_slack_would_never_send_gets_400_not_an_error(slack, body, content_type):
+    response = await slack.post(body, content_type)
+    assert response.status_code == 400
+    assert slack.slack.calls == []
+
+
 async def test_stale_timestamp_is_rejected_with_401(slack):
     response, _ = await slack.command(DUTCH_QUESTION, timestamp=int(time.time()) - 60 * 10)
     assert response.status_code == 401

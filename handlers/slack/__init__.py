@@ -83,15 +83,20 @@ class SlackEndpoint:
             body += message.get("body", b"")
             if not message.get("more_body", False):
                 break
-        request = AsyncBoltRequest(
-            body=body.decode("utf-8"),
-            # Last value wins, as with Starlette's query_params and headers.
-            query=dict(parse_qsl(scope["query_string"].decode("latin-1"),
-                                 keep_blank_values=True)),
-            headers={name.decode("latin-1"): value.decode("latin-1")
-                     for name, value in scope["headers"]},
-        )
-        response = await self.app.async_dispatch(request)
+        try:
+            request = AsyncBoltRequest(
+                # Slack sends UTF-8; anything else fails the signature check (401).
+                body=body.decode("utf-8", errors="replace"),
+                # Last value wins, as with Starlette's query_params and headers.
+                query=dict(parse_qsl(scope["query_string"].decode("latin-1"),
+                                     keep_blank_values=True)),
+                headers={name.decode("latin-1"): value.decode("latin-1")
+                         for name, value in scope["headers"]},
+            )
+        except ValueError:  # Bolt parses the body before it checks the signature
+            response = BoltResponse(status=400, body="invalid request body")
+        else:
+            response = await self.app.async_dispatch(request)
         content = response.body.encode("utf-8")
         headers = [(name.encode("latin-1"), value.encode("latin-1"))
                    for name, values in response.headers.items() for value in values]
