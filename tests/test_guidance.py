@@ -141,8 +141,8 @@ def test_a_topic_the_guidance_does_not_cover_is_refused_until_a_passage_names_it
     assert answer.confident and "budget" in answer.quote
 
 
-def test_who_asks_and_when_does_not_make_a_question_uncovered(index):
-    # The glossary's context words (organisations, roles, moments) set the scene; the
+def test_who_asks_does_not_make_a_question_uncovered(index):
+    # The glossary's context words (organisations, roles) set the scene; the
     # question is about the photo all the same.
     plain = answer_question(index, "Tips voor de foto van de ondertekening?")
     with_setting = answer_question(

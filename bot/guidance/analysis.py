@@ -73,7 +73,7 @@ class Concept:
     terms: dict[str, float] = field(default_factory=dict)
     specificity: float = 1.0
     off_topic: tuple[str, ...] = ()  # its own terms, when it names a topic not covered
-    is_context: bool = False  # it says who asks or when, not what about
+    is_context: bool = False  # it says who asks, not what about
     compound: str = ""  # the whole word it is a part of: cateringbedrijf -> catering, bedrijf
     is_asked_for: bool = False  # "wie is de voorzitter": what the question asks to be named
 
@@ -119,7 +119,7 @@ class Analyzer:
         self._spellings = frozenset(
             w for w in self._known
             if w in quoted_words or w in glossary_words or zipf(w, "nl") >= _REAL_WORD_ZIPF)
-        self._known_words = sorted(self._spellings)
+        self._spellings_in_order = sorted(self._spellings)  # rapidfuzz wants a sequence
         common_dutch_words()  # loaded now, not while someone waits for an answer
         self._phrase_keys = frozenset(
             key for phrase in _glossary_phrases(glossary)
@@ -318,7 +318,7 @@ class Analyzer:
         if len(word) < MIN_TYPO_LENGTH or zipf(word, "nl") >= _REAL_WORD_ZIPF:
             return word
         allowed = 1 if len(word) < 9 else 2
-        for dictionary in (self._known_words, common_dutch_words()):
+        for dictionary in (self._spellings_in_order, common_dutch_words()):
             match = process.extractOne(word, dictionary, scorer=Levenshtein.distance,
                                        score_cutoff=allowed)
             if match:

@@ -195,7 +195,7 @@ class GuidanceIndex:
         most telling word it lacks."""
         bag = self._sections.bags[s_index]
         found = {id(c): any(t in bag for t in c.terms) for c in analyzed.concepts}
-        # Who asks and when only counts where the section mentions it.
+        # Who asks only counts where the section mentions it.
         telling = [c for c in analyzed.concepts if found[id(c)] or not c.is_context]
         total = sum(c.specificity for c in telling)
         covered = sum(c.specificity for c in telling if found[id(c)])
