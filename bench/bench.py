@@ -89,9 +89,9 @@ def free_port() -> int:
 
 
 def bench_answers(content_dir: Path, questions: list[str], rounds: int) -> dict:
-    from bot.guidance.answers import answer_question
-    from bot.guidance.content import load_library
-    from bot.guidance.retrieval import GuidanceIndex
+    from bot.questions.guidance.answers import answer_question
+    from bot.questions.guidance.content import load_library
+    from bot.questions.guidance.retrieval import GuidanceIndex
 
     started = time.perf_counter()
     index = GuidanceIndex(load_library(content_dir))

@@ -14,9 +14,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.guidance.answers import answer_question  # noqa: E402
-from bot.guidance.content import load_library  # noqa: E402
-from bot.guidance.retrieval import GuidanceIndex  # noqa: E402
+from bot.questions.guidance.answers import answer_question  # noqa: E402
+from bot.questions.guidance.content import load_library  # noqa: E402
+from bot.questions.guidance.retrieval import GuidanceIndex  # noqa: E402
 from handlers.terminal.render import answer_json  # noqa: E402
 
 MAX_CHARS = 1600

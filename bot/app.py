@@ -4,7 +4,6 @@ import asyncio
 import gc
 import logging
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from typing import TypeVar
 
 import uvicorn
@@ -13,41 +12,29 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bot.background import BackgroundWork
+from bot.clock import Clock, utcnow
 from bot.database import create_engine, migrate, session_factory
-from bot.guidance.content import Library, load_library
-from bot.guidance.retrieval import GuidanceIndex
+from bot.deps import Services
 from bot.identity import Coordinators
-from bot.questions import QuestionDesk
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.sender import ViewLoader
+from bot.questions.desk import QuestionDesk
+from bot.questions.guidance.content import load_library
+from bot.questions.guidance.retrieval import GuidanceIndex
+from bot.scheduling import DueJob, Scheduler
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-@dataclass
-class Services:
-    """Everything the handlers need, built once per process (or per test)."""
-
-    settings: Settings
-    library: Library
-    engine: AsyncEngine
-    desk: QuestionDesk
-    coordinators: Coordinators
-    background: BackgroundWork
-
-    async def close(self) -> None:
-        await self.background.drain()
-        await self.engine.dispose()
-
-
-async def build_services(settings: Settings) -> Services:
+async def build_services(settings: Settings, *, clock: Clock = utcnow) -> Services:
     """Loads the content (ContentError when invalid) and brings the database up to date."""
     library = load_library(settings.content_dir)
     engine = create_engine(settings.database_url)
@@ -55,7 +42,25 @@ async def build_services(settings: Settings) -> Services:
     sessions = session_factory(engine)
     coordinators = Coordinators.from_config(library.covenant.coordinators, settings.coordinator_ids)
     desk = QuestionDesk(GuidanceIndex(library), sessions)
-    return Services(settings, library, engine, desk, coordinators, BackgroundWork())
+    outbox = Dispatcher(sessions, clock=clock, views=domain_views())
+    scheduler = Scheduler(clock)
+    services = Services(settings=settings, covenant=library.covenant, library=library,
+                        engine=engine, sessions=sessions, coordinators=coordinators, desk=desk,
+                        background=BackgroundWork(), outbox=outbox, scheduler=scheduler,
+                        clock=clock)
+    for name, job in due_jobs(services).items():
+        scheduler.add_due_job(name, job)
+    return services
+
+
+def domain_views() -> dict[str, ViewLoader]:
+    """What each capability renders at send time, by outbox template name."""
+    return {}
+
+
+def due_jobs(services: Services) -> dict[str, DueJob]:
+    """Each capability's scheduled work, by name; the scheduler runs them when due."""
+    return {}
 
 
 def build_slack_client(settings: Settings) -> AsyncWebClient:
@@ -71,11 +76,25 @@ def build_slack_client(settings: Settings) -> AsyncWebClient:
     )
 
 
+def add_slack_sender(services: Services) -> None:
+    """The outbox posts to Slack with a client of its own: it handles 429s itself, holding back
+    every waiting delivery of the workspace, where a retry handler would sleep on one."""
+    from handlers.slack import slack_builders
+    from handlers.slack.sender import SlackSender
+
+    settings = services.settings
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=10,
+                            retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=1)])
+    services.outbox.add_sender(SlackSender(client, slack_builders()))
+
+
 def build_asgi_app(services: Services) -> Starlette:
     """One ASGI app: Slack events, commands and interactivity on POST /slack/events."""
     from handlers.slack import SlackEndpoint, build_slack_app
 
     slack_app = build_slack_app(services, build_slack_client(services.settings))
+    add_slack_sender(services)
 
     async def healthz(_request: Request):
         return JSONResponse({"status": "ok", "sections": len(services.library.sections)})
@@ -102,10 +121,15 @@ async def serve(settings: Settings, *, port: int | None = None) -> int:
     services = await build_services(settings)
     freeze_startup_heap()
     try:
+        # The app (and with it the outbox's Slack sender) exists before the outbox starts.
         if settings.uses_socket_mode:
-            await _serve_socket_mode(services)
+            handler = _socket_mode_handler(services)
+            await services.start()
+            await handler.start_async()
         else:
-            await uvicorn.Server(http_server_config(services, port=port)).serve()
+            server = uvicorn.Server(http_server_config(services, port=port))
+            await services.start()
+            await server.serve()
     finally:
         await services.close()
     return 0
@@ -128,14 +152,15 @@ def http_server_config(services: Services, *, host: str | None = None, port: int
                           log_level=settings.log_level.lower(), access_log=False)
 
 
-async def _serve_socket_mode(services: Services) -> None:
+def _socket_mode_handler(services: Services):
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     from handlers.slack import build_slack_app
 
     slack_app = build_slack_app(services, build_slack_client(services.settings), socket_mode=True)
+    add_slack_sender(services)
     app_token = services.settings.slack_app_token.get_secret_value()
-    await AsyncSocketModeHandler(slack_app, app_token).start_async()
+    return AsyncSocketModeHandler(slack_app, app_token)
 
 
 def run_event_loop(main: Coroutine[None, None, T]) -> T:
@@ -146,6 +171,17 @@ def run_event_loop(main: Coroutine[None, None, T]) -> T:
         return asyncio.run(main)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(main)
+
+
+async def run_terminal_chat(settings: Settings) -> int:
+    """The terminal chat on the same domain code: the outbox posts by printing."""
+    from handlers.terminal.chat import run_chat
+
+    services = await build_services(settings)
+    try:
+        return await run_chat(services)
+    finally:
+        await services.close()
 
 
 async def upgrade_database(settings: Settings) -> None:

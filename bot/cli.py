@@ -6,8 +6,8 @@ import json
 import logging
 import sys
 
-from bot.guidance.content import ContentError, check_content, load_library
-from bot.guidance.retrieval import GuidanceIndex
+from bot.questions.guidance.content import ContentError, check_content, load_library
+from bot.questions.guidance.retrieval import GuidanceIndex
 from bot.settings import Settings
 
 
@@ -32,8 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         if command == "serve":
             from bot.app import run_event_loop, serve
             return run_event_loop(serve(settings, port=args.port if "port" in args else None))
-        from handlers.terminal.chat import run_chat
-        return asyncio.run(run_chat(settings))
+        from bot.app import run_terminal_chat
+        return asyncio.run(run_terminal_chat(settings))
     except ContentError as error:
         print(f"The content in {settings.content_dir} has problems; fix them and start again:",
               file=sys.stderr)
@@ -77,7 +77,7 @@ def _content_check(settings: Settings) -> int:
 
 
 def _ask(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.guidance.answers import answer_question
+    from bot.questions.guidance.answers import answer_question
     from handlers.terminal.render import answer_json, answer_text
 
     index = GuidanceIndex(load_library(settings.content_dir))

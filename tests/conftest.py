@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from bot.app import build_asgi_app, build_services
+from bot.clock import SettableClock, utcnow
 from bot.settings import Settings
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_api import FakeSlackApi
@@ -77,16 +78,25 @@ def settings(database_url, slack_api) -> Settings:
 
 
 @pytest.fixture
-async def services(settings):
-    built = await build_services(settings)
+def clock() -> SettableClock:
+    """The bot's clock in this test: starts at the real now, moves only when the test says."""
+    return SettableClock(utcnow())
+
+
+@pytest.fixture
+async def services(settings, clock):
+    built = await build_services(settings, clock=clock)
     yield built
     await built.close()
 
 
 @pytest.fixture
 async def bot_url(services):
-    """The real ASGI app, served over HTTP on 127.0.0.1."""
-    async with LoopbackServer(build_asgi_app(services), "convenantbot") as server:
+    """The real ASGI app, served over HTTP on 127.0.0.1, with the outbox dispatcher running
+    (the scheduler is not: tests run due jobs with `services.scheduler.run_due(now)`)."""
+    app = build_asgi_app(services)
+    await services.start(scheduler=False)
+    async with LoopbackServer(app, "convenantbot") as server:
         yield server.url
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bench.qa_score import score
-from bot.guidance.content import load_library
-from bot.guidance.retrieval import GuidanceIndex
+from bot.questions.guidance.content import load_library
+from bot.questions.guidance.retrieval import GuidanceIndex
 from tests.conftest import CONTENT
 
 DATA = Path(__file__).parent / "data"

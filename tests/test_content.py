@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.guidance.content import check_content, load_library
+from bot.questions.guidance.content import check_content, load_library
 from tests.conftest import CONTENT, REPO
 
 GOOD_DOCUMENT = """---

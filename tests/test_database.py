@@ -2,7 +2,7 @@
 
 from sqlalchemy import text
 
-from bot.database import create_engine, migrate
+from bot.database import create_engine, head_revision, migrate
 from bot.events import claim_event
 from bot.identity import Person
 
@@ -15,7 +15,7 @@ async def test_migrations_are_idempotent_and_sqlite_runs_in_wal(database_url):
         async with engine.connect() as connection:
             version = (await connection.execute(text("SELECT version_num FROM alembic_version"))
                        ).scalar_one()
-            assert version == "0001"
+            assert version == head_revision()
             if engine.dialect.name == "sqlite":
                 mode = (await connection.execute(text("PRAGMA journal_mode"))).scalar_one()
                 assert mode == "wal"

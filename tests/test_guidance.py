@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.guidance.answers import ANSWER_BUDGET, answer_question, answer_topic
-from bot.guidance.content import load_library
-from bot.guidance.retrieval import GuidanceIndex
-from bot.guidance.words import detect_language, words
+from bot.questions.guidance.answers import ANSWER_BUDGET, answer_question, answer_topic
+from bot.questions.guidance.content import load_library
+from bot.questions.guidance.retrieval import GuidanceIndex
+from bot.questions.guidance.words import detect_language, words
 from tests.conftest import CONTENT
 
 
@@ -239,8 +239,8 @@ def test_english_words_that_share_a_stem_keep_their_own_translation(index):
 
 
 def test_a_typo_is_mended_even_when_an_example_question_holds_the_same_typo():
-    from bot.guidance.analysis import Analyzer
-    from bot.guidance.content import Glossary
+    from bot.questions.guidance.analysis import Analyzer
+    from bot.questions.guidance.content import Glossary
 
     analyzer = Analyzer(Glossary(), ["De samenwerking tussen partijen"],
                         ["samenwerkng, hoe pak je dat aan?"])

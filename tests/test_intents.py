@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.intents import Intent, intent_of
+from bot.questions.intents import Intent, intent_of
 
 
 @pytest.mark.parametrize(("typed", "intent"), [

@@ -2,9 +2,9 @@
 
 from datetime import UTC, datetime
 
-from bot.guidance.answers import Answer, Excerpt, Source
-from bot.models import Question
-from bot.questions import UnhelpfulAnswer
+from bot.questions.desk import UnhelpfulAnswer
+from bot.questions.guidance.answers import Answer, Excerpt, Source
+from bot.questions.models import Question
 from handlers.slack import blocks, ids
 from tests.fakes.block_kit import validate_blocks
 

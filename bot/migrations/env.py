@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import bot.tables  # noqa: F401  (registers every table on SQLModel.metadata)
 
 connection = context.config.attributes["connection"]
 context.configure(

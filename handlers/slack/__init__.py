@@ -1,6 +1,7 @@
 """Slack: a Bolt AsyncApp whose listeners translate Slack payloads to the domain."""
 
 import logging
+from types import ModuleType
 from urllib.parse import parse_qsl
 
 from slack_bolt import BoltResponse
@@ -8,7 +9,10 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.deps import Services
 from bot.events import claim_event
+from bot.outbox.sender import Builder
+from handlers.slack import actions, commands, events
 
 
 def _is_not_the_token_notice(record: logging.LogRecord) -> bool:
@@ -17,9 +21,19 @@ def _is_not_the_token_notice(record: logging.LogRecord) -> bool:
     return "`token` will be unused" not in record.getMessage()
 
 
-def build_slack_app(services, client: AsyncWebClient, *, socket_mode: bool = False) -> AsyncApp:
+# Each capability's listeners (register(app, services)) and outbox builders (BUILDERS).
+CAPABILITIES: tuple[ModuleType, ...] = ()
+
+
+def slack_builders() -> dict[str, Builder]:
+    """Every capability's Block Kit builders for the outbox, by template name."""
+    return {name: builder for module in CAPABILITIES
+            for name, builder in getattr(module, "BUILDERS", {}).items()}
+
+
+def build_slack_app(services: Services, client: AsyncWebClient, *,
+                    socket_mode: bool = False) -> AsyncApp:
     """A Bolt app with every listener registered; `client` carries the token and retries."""
-    from handlers.slack import actions, commands, events
 
     logging.getLogger("slack_bolt.AsyncApp").addFilter(_is_not_the_token_notice)
     settings = services.settings
@@ -38,6 +52,10 @@ def build_slack_app(services, client: AsyncWebClient, *, socket_mode: bool = Fal
     commands.register(app, services)
     events.register(app, services)
     actions.register(app, services)
+    for module in CAPABILITIES:
+        module.register(app, services)
+    # Registered last: Bolt runs the first listener that matches.
+    actions.register_unknown(app, services)
     return app
 
 

@@ -2,9 +2,9 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import Services
+from bot.deps import Services
 from bot.identity import Person
-from bot.texts import text
+from bot.questions.texts import text
 from handlers.slack import blocks, ids
 from handlers.slack.context import person_from
 
@@ -24,15 +24,18 @@ def register(app: AsyncApp, services: Services) -> None:
         value = action.get("value")
         await services.background.submit(lambda: _show_topic(services, value, respond))
 
+    app.action(ids.FEEDBACK_HELPFUL)(handle_feedback)
+    app.action(ids.FEEDBACK_UNHELPFUL)(handle_feedback)
+    app.action(ids.SHOW_TOPIC)(handle_show_topic)
+
+
+def register_unknown(app: AsyncApp, services: Services) -> None:
+    """A friendly notice for buttons of messages no listener knows (any more)."""
     async def handle_unknown_action(ack, respond):
         await ack()
         notice = blocks.build_notice(text("unknown_button", services.settings.default_language))
         await services.background.submit(lambda: respond(**notice, **EPHEMERAL))
 
-    app.action(ids.FEEDBACK_HELPFUL)(handle_feedback)
-    app.action(ids.FEEDBACK_UNHELPFUL)(handle_feedback)
-    app.action(ids.SHOW_TOPIC)(handle_show_topic)
-    # Registered last: Bolt runs the first listener that matches.
     app.action(ids.ANY_ACTION)(handle_unknown_action)
 
 

@@ -3,10 +3,10 @@
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from bot.guidance.answers import Answer, Source
-from bot.models import Question
-from bot.questions import UnhelpfulAnswer
-from bot.texts import text
+from bot.questions.desk import UnhelpfulAnswer
+from bot.questions.guidance.answers import Answer, Source
+from bot.questions.models import Question
+from bot.questions.texts import text
 from handlers.slack import ids
 
 SECTION_LIMIT = 3000

@@ -2,7 +2,7 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import Services
+from bot.deps import Services
 from handlers.slack.context import person_from
 from handlers.slack.replies import reply_to
 

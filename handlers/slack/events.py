@@ -4,7 +4,7 @@ import re
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import Services
+from bot.deps import Services
 from handlers.slack.context import person_from
 from handlers.slack.replies import reply_to
 

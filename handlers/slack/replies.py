@@ -2,12 +2,12 @@
 
 import logging
 
-from bot.app import Services
-from bot.guidance.words import detect_language, words
+from bot.deps import Services
 from bot.identity import Person
-from bot.intents import Intent, intent_of
-from bot.questions import QuestionTooLong
-from bot.texts import text
+from bot.questions.desk import QuestionTooLong
+from bot.questions.guidance.words import detect_language, words
+from bot.questions.intents import Intent, intent_of
+from bot.questions.texts import text
 from handlers.slack import blocks
 
 logger = logging.getLogger(__name__)

@@ -5,18 +5,24 @@ import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TextIO
 
-from bot.app import Services, build_services
-from bot.guidance.answers import Answer, Source
+from bot.deps import Services
 from bot.identity import Person
-from bot.intents import Intent, intent_of
-from bot.questions import QuestionTooLong
-from bot.settings import Settings
-from bot.texts import text
+from bot.outbox.sender import Builder
+from bot.questions.desk import QuestionTooLong
+from bot.questions.guidance.answers import Answer, Source
+from bot.questions.intents import Intent, intent_of
+from bot.questions.texts import text
 from handlers.terminal.render import answer_text
+from handlers.terminal.sender import TerminalSender
 
 STOP_WORDS = {"stop", "quit", "exit", "doei", "/stop"}
+# Each capability's terminal flows: COMMANDS (first word -> async fn(chat, rest) -> str) and
+# BUILDERS (outbox template -> fn(data, language) -> {"text": ...}).
+CAPABILITIES: tuple[ModuleType, ...] = ()
+Prompt = Callable[[str], Awaitable[str]]
 
 
 @dataclass
@@ -33,11 +39,21 @@ class TerminalChat:
         self.person = person
         self.language = services.settings.default_language
         self.buttons: list[Button] = []
+        # A flow that asked something (a title, a date) gets the next line.
+        self.pending: Prompt | None = None
 
     async def reply(self, line: str) -> str:
         line = line.strip()
+        if self.pending is not None:
+            prompt, self.pending = self.pending, None
+            return await prompt(line)
         if line.isdigit():
             return await self._press(int(line))
+        word, _, rest = line.partition(" ")
+        for module in CAPABILITIES:
+            command = getattr(module, "COMMANDS", {}).get(word.lower())
+            if command is not None:
+                return await command(self, rest.strip())
         intent = intent_of(line)
         if intent is Intent.HELP:
             return text("terminal_help", self.language)
@@ -115,22 +131,27 @@ class TerminalChat:
         return "\n".join(lines)
 
 
-async def run_chat(settings: Settings, *, stdin: TextIO = sys.stdin,
+def terminal_builders() -> dict[str, Builder]:
+    return {name: builder for module in CAPABILITIES
+            for name, builder in getattr(module, "BUILDERS", {}).items()}
+
+
+async def run_chat(services: Services, *, stdin: TextIO = sys.stdin,
                    stdout: TextIO = sys.stdout) -> int:
-    """Reads lines until 'stop' or end of input; the same domain code Slack uses."""
-    services = await build_services(settings)
+    """Reads lines until 'stop' or end of input; the same domain code Slack uses. What the
+    outbox posts is printed as it goes out."""
+    services.outbox.add_sender(TerminalSender(stdout, terminal_builders()))
+    await services.start()
     chat = TerminalChat(services, Person("terminal", "local", getpass.getuser()))
     interactive = stdin.isatty()
     print(text("terminal_welcome", chat.language), file=stdout)
-    try:
-        while True:
-            if interactive:
-                print("\n> ", end="", file=stdout, flush=True)
-            line = await asyncio.to_thread(stdin.readline)
-            if not line or line.strip().lower() in STOP_WORDS:
-                break
-            if line.strip():
-                print(await chat.reply(line), file=stdout, flush=True)
-    finally:
-        await services.close()
+    while True:
+        if interactive:
+            print("\n> ", end="", file=stdout, flush=True)
+        line = await asyncio.to_thread(stdin.readline)
+        if not line or line.strip().lower() in STOP_WORDS:
+            break
+        if line.strip():
+            print(await chat.reply(line), file=stdout, flush=True)
+    await services.outbox.run_once()  # what was decided before 'stop' still goes out
     return 0

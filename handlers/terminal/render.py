@@ -1,7 +1,7 @@
 """Plain-text rendering of answers, for the terminal chat and `convenantbot ask`."""
 
-from bot.guidance.answers import Answer
-from bot.texts import text
+from bot.questions.guidance.answers import Answer
+from bot.questions.texts import text
 
 
 def answer_text(answer: Answer, *, with_sources: bool = False) -> str:

@@ -7,10 +7,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from bot.content import ContentError, Problem, read_yaml
+from bot.partnership import Covenant, covenant_problems
 
 MAX_PASSAGE_CHARS = 1200
 REQUIRED_FRONT_MATTER = ("title", "source", "language")
@@ -20,24 +19,6 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+(.*)$")
 _EXAMPLE_QUESTION = re.compile(r"^\s*\?\s+(.+)$")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(([^)]*)\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
-
-
-class ContentError(Exception):
-    """The content has problems; the bot refuses to start on it."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(problem) for problem in problems))
 
 
 @dataclass(frozen=True)
@@ -83,34 +64,6 @@ class Glossary:
     context: tuple[str, ...] = ()
 
 
-class Covenant(BaseModel):
-    """The partnership's own facts (content/covenant.yaml)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    name: str
-    partners: list[str] = []
-    timezone: str = "Europe/Amsterdam"
-    language: str = "nl"
-    coordinators: dict[str, list[str]] = {}
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"unknown time zone {value!r}") from error
-        return value
-
-    @field_validator("coordinators", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return {platform: ids or [] for platform, ids in value.items()}
-        return value
-
-
 @dataclass(frozen=True)
 class Library:
     documents: tuple[Document, ...]
@@ -134,7 +87,7 @@ def load_library(content_dir: Path) -> Library:
         problems.append(Problem(guidance_dir, 0, "no guidance files (*.md) found"))
     documents = tuple(doc for doc in (_load_document(p, problems) for p in paths) if doc)
     glossary = _load_glossary(content_dir / "glossary.yaml", problems)
-    covenant = _load_covenant(content_dir / "covenant.yaml", problems)
+    covenant = covenant_problems(content_dir, problems)
     if problems or covenant is None:
         raise ContentError(problems)
     return Library(documents=documents, glossary=glossary, covenant=covenant)
@@ -153,18 +106,6 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def _read_yaml(path: Path, problems: list[Problem], text: str | None = None) -> object:
-    try:
-        return yaml.safe_load(text if text is not None else path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        problems.append(Problem(path, line, f"invalid YAML: {getattr(error, 'problem', error)}"))
-    except (OSError, UnicodeDecodeError) as error:
-        problems.append(Problem(path, 0, f"cannot read file: {error}"))
-    return None
-
-
 def _split_front_matter(path: Path, text: str, problems: list[Problem]) -> tuple[dict, int]:
     """Returns the front matter and the number of the first body line."""
     lines = text.split("\n")
@@ -176,7 +117,7 @@ def _split_front_matter(path: Path, text: str, problems: list[Problem]) -> tuple
         problems.append(Problem(path, 1, "front matter is not closed with a '---' line"))
         return {}, 1
     before = len(problems)
-    meta = _read_yaml(path, problems, "\n".join(lines[1:end]))
+    meta = read_yaml(path, problems, "\n".join(lines[1:end]))
     for problem in problems[before:]:
         problems[problems.index(problem)] = Problem(path, problem.line + 1, problem.message)
     if len(problems) > before:
@@ -288,7 +229,7 @@ def _plain(text: str) -> str:
 def _load_glossary(path: Path, problems: list[Problem]) -> Glossary:
     if not path.exists():
         return Glossary()
-    data = _read_yaml(path, problems)
+    data = read_yaml(path, problems)
     if data is None:
         return Glossary()
     if not isinstance(data, dict):
@@ -317,21 +258,3 @@ def _load_glossary(path: Path, problems: list[Problem]) -> Glossary:
 def _line_of(lines: list[str], needle: object) -> int:
     first = needle[0] if isinstance(needle, list) and needle else needle
     return next((i for i, line in enumerate(lines, 1) if str(first) in line), 1)
-
-
-def _load_covenant(path: Path, problems: list[Problem]) -> Covenant | None:
-    if not path.exists():
-        problems.append(Problem(path, 0, "covenant.yaml is missing"))
-        return None
-    data = _read_yaml(path, problems)
-    if data is None:
-        return None
-    try:
-        return Covenant.model_validate(data)
-    except ValidationError as error:
-        lines = path.read_text(encoding="utf-8").split("\n")
-        for detail in error.errors():
-            key = str(detail["loc"][0]) if detail["loc"] else ""
-            line = next((i for i, text in enumerate(lines, 1) if text.startswith(f"{key}:")), 1)
-            problems.append(Problem(path, line, f"{key or 'file'}: {detail['msg']}"))
-        return None

@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
-from bot.guidance.analysis import AnalyzedQuestion, Analyzer, Concept
-from bot.guidance.content import Library, Section
+from bot.questions.guidance.analysis import AnalyzedQuestion, Analyzer, Concept
+from bot.questions.guidance.content import Library, Section
 
 K1, B = 1.2, 0.5  # b below the usual 0.75: a short list item should not win on brevity
 HEADING_BOOST = 2  # a section heading says what the section is about

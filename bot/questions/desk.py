@@ -7,10 +7,17 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.guidance.answers import Answer, Source, answer_question, answer_topic, other_topics
-from bot.guidance.retrieval import GuidanceIndex
+from bot.clock import utcnow
 from bot.identity import Person
-from bot.models import Feedback, Question, utcnow
+from bot.questions.guidance.answers import (
+    Answer,
+    Source,
+    answer_question,
+    answer_topic,
+    other_topics,
+)
+from bot.questions.guidance.retrieval import GuidanceIndex
+from bot.questions.models import Feedback, Question
 
 MAX_QUESTION_CHARS = 1000
 

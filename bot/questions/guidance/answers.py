@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from bot.guidance.content import Section
-from bot.guidance.retrieval import GuidanceIndex, Hit, SearchResult
+from bot.questions.guidance.content import Section
+from bot.questions.guidance.retrieval import GuidanceIndex, Hit, SearchResult
 
 ANSWER_BUDGET = 900  # characters of quoted guidance: a chat answer, not a wall of text
 COMPANION_SHARE = 0.7  # another passage joins the best one when it scores this close

@@ -13,8 +13,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from stop_words import get_stop_words
 
-from bot.guidance.content import Glossary
-from bot.guidance.words import (
+from bot.questions.guidance.content import Glossary
+from bot.questions.guidance.words import (
     MIN_PART,
     MIN_TYPO_LENGTH,
     common_dutch_words,

@@ -1,0 +1,48 @@
+"""What every platform handler receives: the domain services, built once per process (or per
+test) by the composition root in bot/app.py. Below both bot/ capabilities and handlers/."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.background import BackgroundWork
+from bot.clock import Clock
+from bot.identity import Coordinators
+from bot.outbox.dispatcher import Dispatcher
+from bot.partnership import Covenant
+from bot.questions.desk import QuestionDesk
+from bot.questions.guidance.content import Library
+from bot.scheduling import Scheduler
+from bot.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    covenant: Covenant
+    library: Library
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    coordinators: Coordinators
+    desk: QuestionDesk
+    background: BackgroundWork
+    outbox: Dispatcher
+    scheduler: Scheduler
+    clock: Clock
+
+    @property
+    def language(self) -> str:
+        return self.settings.default_language
+
+    async def start(self, *, scheduler: bool = True) -> None:
+        """Starts the outbox dispatcher and (unless a test drives time) the scheduler."""
+        await self.outbox.start()
+        if scheduler:
+            self.scheduler.start()
+
+    async def close(self) -> None:
+        self.scheduler.shutdown()
+        await self.outbox.stop()
+        await self.background.drain()
+        await self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Answers from the guidance: retrieval, the question desk, intents and their texts."""
