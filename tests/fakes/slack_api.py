@@ -49,7 +49,6 @@ from .slack_state import (
     RateLimits,
     RollingWindow,
     SlackError,
-    require,
     slack_error,
     truthy,
 )
@@ -99,7 +98,6 @@ class FakeSlackApi:
         self._failures: dict[str, list[str]] = defaultdict(list)
         # channel id -> (error, remaining times or None for always, methods)
         self._channel_failures: dict[str, tuple[str, int | None, frozenset[str]]] = {}
-        self._reactions: set[tuple[str, str, str]] = set()
         self._ts_counter = itertools.count(1)
         self._loopback: LoopbackServer | None = None
         self._port: int | None = None
@@ -108,9 +106,7 @@ class FakeSlackApi:
         self._files = Files(self)
         self._methods: dict[str, Callable[[dict], Awaitable[dict] | dict]] = {
             "auth.test": self._auth_test,
-            "conversations.open": self._conversations_open,
             "users.info": self._users_info,
-            "reactions.add": self._reactions_add,
             **self.chat.methods(),
             **self._views.methods(),
             **self._files.methods(),
@@ -580,21 +576,6 @@ class FakeSlackApi:
             "is_enterprise_install": False,
         }
 
-    def _conversations_open(self, args: dict) -> dict:
-        if args.get("channel"):
-            return {"no_op": True, "already_open": True, "channel": {"id": args["channel"]}}
-        users = args.get("users")
-        if isinstance(users, list):
-            users = ",".join(users)
-        if not users:
-            raise SlackError("users_list_not_supplied")
-        user_ids = [u.strip() for u in users.split(",") if u.strip()]
-        if len(user_ids) == 1:
-            channel_id = "D" + user_ids[0]
-        else:
-            channel_id = "G" + "".join(sorted(user_ids))
-        return {"no_op": False, "already_open": False, "channel": {"id": channel_id}}
-
     def _users_info(self, args: dict) -> dict:
         user_id = args.get("user")
         if not user_id or user_id[:1] not in ("U", "W"):
@@ -618,13 +599,3 @@ class FakeSlackApi:
         if truthy(args.get("include_locale", False)):
             user["locale"] = locale
         return {"user": user}
-
-    def _reactions_add(self, args: dict) -> dict:
-        require(args, "channel", error="channel_not_found")
-        require(args, "timestamp", error="message_not_found")
-        require(args, "name", error="invalid_name")
-        key = (args["channel"], args["timestamp"], args["name"])
-        if key in self._reactions:
-            raise SlackError("already_reacted")
-        self._reactions.add(key)
-        return {}

@@ -42,6 +42,7 @@ def is_top_level(message: dict) -> bool:
 class Chat:
     def __init__(self, api: FakeSlackApi) -> None:
         self.api = api
+        self._reactions: set[tuple[str, str, str]] = set()
 
     def methods(self) -> dict:
         return {
@@ -55,6 +56,8 @@ class Chat:
             "conversations.replies": self.replies,
             "conversations.members": self.members,
             "conversations.info": self.info,
+            "conversations.open": self.open,
+            "reactions.add": self.add_reaction,
         }
 
     # ------------------------------------------------------------------
@@ -272,3 +275,28 @@ class Chat:
                 "next_cursor": encode_cursor(str(end)) if end < len(members) else ""
             },
         }
+
+    def open(self, args: dict) -> dict:
+        if args.get("channel"):
+            return {"no_op": True, "already_open": True, "channel": {"id": args["channel"]}}
+        users = args.get("users")
+        if isinstance(users, list):
+            users = ",".join(users)
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        user_ids = [u.strip() for u in users.split(",") if u.strip()]
+        if len(user_ids) == 1:
+            channel_id = "D" + user_ids[0]
+        else:
+            channel_id = "G" + "".join(sorted(user_ids))
+        return {"no_op": False, "already_open": False, "channel": {"id": channel_id}}
+
+    def add_reaction(self, args: dict) -> dict:
+        require(args, "channel", error="channel_not_found")
+        require(args, "timestamp", error="message_not_found")
+        require(args, "name", error="invalid_name")
+        key = (args["channel"], args["timestamp"], args["name"])
+        if key in self._reactions:
+            raise SlackError("already_reacted")
+        self._reactions.add(key)
+        return {}
