@@ -1100,3 +1100,22 @@ async def test_reset_calls_and_wait_until(slack, client):
     with pytest.raises(AssertionError) as excinfo:
         await slack.wait_until(lambda: slack.messages("C2"), timeout=0.05)
     assert "condition not met" in str(excinfo.value)
+
+
+def test_slack_sdk_models_catch_limits_the_hand_checks_do_not_know():
+    video = {
+        "type": "video",
+        "alt_text": "uitleg",
+        "title": {"type": "plain_text", "text": "t" * 201},
+        "thumbnail_url": "https://example.com/t.png",
+        "video_url": "https://example.com/v.mp4",
+    }
+
+    assert validate_blocks([video]) == [
+        "blocks[0]: title attribute cannot exceed 200 characters (slack_sdk.models)"
+    ]
+    short = {**video, "title": {"type": "plain_text", "text": "t" * 199}}  # "less than 200"
+    assert validate_blocks([short]) == []
+    # Where the hand checks already object, slack_sdk's path-less duplicate is left out.
+    header = {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}
+    assert validate_blocks([header]) == ["blocks[0].text.text: must be <= 150 chars (got 151)"]
