@@ -161,8 +161,9 @@ def _socket_mode_handler(services: Services):
 
     slack_app = build_slack_app(services, build_slack_client(services.settings), socket_mode=True)
     add_slack_sender(services)
-    app_token = services.settings.slack_app_token.get_secret_value()
-    return AsyncSocketModeHandler(slack_app, app_token)
+    app_token = services.settings.slack_app_token
+    assert app_token is not None  # settings.uses_socket_mode: serve() comes here only then
+    return AsyncSocketModeHandler(slack_app, app_token.get_secret_value())
 
 
 def run_event_loop(main: Coroutine[None, None, T]) -> T:

@@ -7,6 +7,7 @@ argument (say, respond, client, ...) for each request just to call them.
 
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltResponse
@@ -16,16 +17,16 @@ from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.deps import Services
-from bot.events import SignedRequestClaims, claim_event
+from bot.events import ClaimWriter, SignedRequestClaims
 from bot.texts import SHARED
 
 logger = logging.getLogger(__name__)
 
 # Text beyond this is cut before any listener sees it. The question desk refuses questions
-# over 1,000 characters anyway, so the answer stays its "too long" notice; but the mention
-# pattern and any word analysis then run on 2,000 characters at most, not on 100 kB (a mention
-# of "<@A|" * 25000 took 8.2 s of the event loop).
-MAX_TEXT_CHARS = 2000
+# over 1,000 characters anyway, so the answer stays its "too long" notice (which then counts
+# 4,001 characters); but patterns and word analysis run on 4,000 characters at most, not on
+# 100 kB (a mention of "<@A|" * 25000 took 8.2 s of the event loop).
+MAX_TEXT_CHARS = 4000
 
 
 class SkipClaimedRequests(AsyncMiddleware):
@@ -34,18 +35,24 @@ class SkipClaimedRequests(AsyncMiddleware):
     signature is claimed for the five minutes it is valid, so a replay of the same signed bytes
     gets its 200 and nothing else."""
 
-    def __init__(self, services: Services):
-        self.sessions = services.sessions
+    def __init__(self, services: Services, *,
+                 claims_itself: Callable[[dict[str, Any]], bool] = lambda body: False):
+        """`claims_itself(body)`: True for requests whose listener claims them itself, in the
+        transaction that stores what they ask (so no crash falls between claim and store)."""
+        self.claims = ClaimWriter(services.sessions, clock=services.clock)
         self.signatures = SignedRequestClaims(services.sessions, platform="slack-sig",
-                                              clock=services.clock)
+                                              clock=services.clock, writer=self.claims)
+        self.claims_itself = claims_itself
 
     async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
                             next: Any) -> BoltResponse:
         body = req.body
-        if body.get("type") == "event_callback":
-            first = await claim_event(self.sessions, platform="slack",
-                                      workspace_id=body.get("team_id") or "",
-                                      event_id=body["event_id"])
+        if self.claims_itself(body):
+            first = True
+        elif body.get("type") == "event_callback":
+            first = await self.claims.claim(platform="slack",
+                                            workspace_id=body.get("team_id") or "",
+                                            event_id=body["event_id"])
         elif body.get("command"):
             signature = _first(req.headers.get("x-slack-signature"))
             first = not signature or await self.signatures.claim(
