@@ -130,6 +130,12 @@ class Payload(Ids):
             raise ValueError("an event_callback without an event or its event_id")
         if self.type == "block_actions" and not self.actions:
             raise ValueError("block_actions without actions")
+        # Slack answers a message's buttons and a command at their response_url (a modal's
+        # buttons carry the view instead); listeners reply there.
+        if self.type == "block_actions" and self.response_url is None and self.view is None:
+            raise ValueError("block_actions without a response_url or a view")
+        if self.command is not None and self.response_url is None:
+            raise ValueError("a command without a response_url")
         if self.type in ("view_submission", "view_closed") and self.view is None:
             raise ValueError(f"{self.type} without a view")
         return self

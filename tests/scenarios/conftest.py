@@ -25,7 +25,9 @@ class Tracebacks:
         self.caplog = caplog
 
     def __call__(self) -> list[str]:
-        return [f"{record.name}: {record.getMessage()}" for record in self.caplog.records
+        return [f"{record.name}: {record.getMessage()}"
+                + (f" ({record.exc_info[1]!r:.200})" if record.exc_info else "")
+                for record in self.caplog.records
                 if record.exc_info or "Traceback" in record.getMessage()]
 
     def lines(self, name: str) -> list[str]:

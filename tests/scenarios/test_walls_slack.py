@@ -168,14 +168,16 @@ async def test_events_without_a_listener_get_200_and_change_nothing(
     assert tracebacks() == []
 
 
+@pytest.mark.xfail(reason="the listener's fix (bot/questions/conversation.py, _question_id) is "
+                          "on branch house; remove this mark when merging it", strict=False)
 async def test_a_feedback_value_beyond_any_id_is_answered_not_crashed(slack, services,
                                                                      tracebacks):
     response, key = await slack.click("feedback_helpful", "99999999999999999999999")
     assert response.status_code == 200
+    await slack.responses(key)  # a friendly notice, not silence
     await services.background.settled()
     assert await _questions(services) == 0
-    assert [line for line in tracebacks() if "handlers.slack" in line
-            or "slack_bolt" in line] == []
+    assert tracebacks() == []
 
 
 async def test_the_same_signed_command_sent_three_times_is_answered_and_stored_once(
