@@ -5,12 +5,13 @@ Content-Length and while reading), the signature (401, checked on the raw bytes 
 is parsed), the payload's shape (400, handlers.slack.payload). Only then does Bolt parse the
 body. A refused request is logged as one short line without its body.
 
-Bolt's own ASGI adapter (slack_bolt.adapter.asgi) does the rest, rather than a copy of it:
-measured on 2026-11-29 (bench/endpoint_overhead.py), one signed /vraag through these walls and
-Bolt, listener only acking, took a median 0.167 and 0.165 ms with the adapter, 0.167 and
-0.158 ms with the former hand-written dispatch (two runs of 6,000 requests each, interleaved). bench/bench.py at 100 in flight, on 2
-cores shared with other work, gave ack p99 78 / 172 / 55 ms (adapter) and 49 / 59 / 77 ms
-(hand-written) in alternating runs: no difference beyond the noise.
+Bolt's adapter (slack_bolt.adapter.asgi) does the rest, rather than a copy of it: measured on
+2026-11-29 with bench/endpoint_overhead.py, one signed /vraag through these walls and Bolt,
+listener only acking, took a median 0.167 and 0.165 ms with the adapter, 0.167 and 0.158 ms
+with the former hand-written dispatch (two runs of 6,000 requests each, interleaved).
+bench/bench.py at 100 in flight, on 2 cores shared with other work, gave ack p99 78 / 172 /
+55 ms (adapter) and 49 / 59 / 77 ms (hand-written) in alternating runs: no difference beyond
+the noise.
 """
 
 import hmac

@@ -91,6 +91,7 @@ async def test_question_of_5000_characters_is_politely_refused_and_not_stored(sl
     assert await services.desk.unanswered(platform="slack", workspace_id=TEAM) == []
 
 
+@pytest.mark.database_independent
 async def test_forged_signature_is_rejected_with_401(slack, services):
     response, key = await slack.command(DUTCH_QUESTION, secret="not-the-secret")
     assert response.status_code == 401
@@ -98,6 +99,7 @@ async def test_forged_signature_is_rejected_with_401(slack, services):
     assert slack.slack.calls == []
 
 
+@pytest.mark.database_independent
 async def test_a_body_that_is_not_utf8_is_rejected_with_401_not_an_error(http, bot_url, slack):
     response = await http.post(f"{bot_url}/slack/events", content=b"text=\xff\xfe\xfd",
                                headers={"Content-Type": "application/x-www-form-urlencoded",
@@ -107,6 +109,7 @@ async def test_a_body_that_is_not_utf8_is_rejected_with_401_not_an_error(http, b
     assert slack.slack.calls == []
 
 
+@pytest.mark.database_independent
 @pytest.mark.parametrize(("body", "content_type"), [
     ("{not json", "application/json"),
     ("payload=%7Bnot-json", "application/x-www-form-urlencoded"),
@@ -117,6 +120,7 @@ async def test_a_body_slack_would_never_send_gets_400_not_an_error(slack, body, 
     assert slack.slack.calls == []
 
 
+@pytest.mark.database_independent
 async def test_stale_timestamp_is_rejected_with_401(slack):
     response, _ = await slack.command(DUTCH_QUESTION, timestamp=int(time.time()) - 60 * 10)
     assert response.status_code == 401

@@ -217,3 +217,11 @@ async def test_a_mention_of_100_kb_is_acked_fast_and_does_not_hold_other_request
     assert acked < 1.5
     assert "te lang" in posted["text"] or "too long" in posted["text"]
     assert await _questions(services) == 0
+
+
+@pytest.mark.database_independent
+async def test_url_verification_still_gets_its_challenge_back(slack):
+    body = json.dumps({"token": "x", "challenge": "uitdaging-123", "type": "url_verification"})
+    response = await slack.post(body, JSON_CONTENT_TYPE)
+    assert response.status_code == 200
+    assert "uitdaging-123" in response.text
