@@ -34,14 +34,16 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-async def build_services(settings: Settings, *, clock: Clock = utcnow) -> Services:
-    """Loads the content (ContentError when invalid) and brings the database up to date."""
-    library = load_library(settings.content_dir)
+async def build_services(settings: Settings, *, clock: Clock = utcnow,
+                         index: GuidanceIndex | None = None) -> Services:
+    """Loads the content (ContentError when invalid) and brings the database up to date;
+    `index`: the guidance of settings.content_dir, already built (tests share one)."""
+    library = index.library if index is not None else load_library(settings.content_dir)
     engine = create_engine(settings.database_url)
     await migrate(engine)
     sessions = session_factory(engine)
     coordinators = Coordinators.from_config(library.covenant.coordinators, settings.coordinator_ids)
-    desk = QuestionDesk(GuidanceIndex(library), sessions)
+    desk = QuestionDesk(index or GuidanceIndex(library), sessions)
     outbox = Dispatcher(sessions, clock=clock, views=domain_views())
     scheduler = Scheduler(clock)
     services = Services(settings=settings, covenant=library.covenant, library=library,
@@ -159,8 +161,9 @@ def _socket_mode_handler(services: Services):
 
     slack_app = build_slack_app(services, build_slack_client(services.settings), socket_mode=True)
     add_slack_sender(services)
-    app_token = services.settings.slack_app_token.get_secret_value()
-    return AsyncSocketModeHandler(slack_app, app_token)
+    app_token = services.settings.slack_app_token
+    assert app_token is not None  # settings.uses_socket_mode: serve() comes here only then
+    return AsyncSocketModeHandler(slack_app, app_token.get_secret_value())
 
 
 def run_event_loop(main: Coroutine[None, None, T]) -> T:

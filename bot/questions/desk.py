@@ -1,5 +1,6 @@
 """Asking the guidance: answers, the questions it could not answer, and feedback."""
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -54,7 +55,9 @@ class QuestionDesk:
         text = text.strip()
         if len(text) > MAX_QUESTION_CHARS:
             raise QuestionTooLong(len(text))
-        answer = answer_question(self.index, text)
+        # In a worker thread: retrieval is CPU work, and on the event loop it would hold up
+        # every ack and health check while it runs.
+        answer = await asyncio.to_thread(answer_question, self.index, text)
         question = Question(
             platform=person.platform, workspace_id=person.workspace_id, user_id=person.user_id,
             channel_id=channel_id, text=text, language=answer.language,
