@@ -24,6 +24,7 @@ from bot.deps import Services
 from bot.identity import Coordinators
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.sender import ViewLoader
+from bot.questions.conversation import QuestionConversation
 from bot.questions.desk import QuestionDesk
 from bot.questions.guidance.content import load_library
 from bot.questions.guidance.retrieval import GuidanceIndex
@@ -47,7 +48,10 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow) -> Servic
     services = Services(settings=settings, covenant=library.covenant, library=library,
                         engine=engine, sessions=sessions, coordinators=coordinators, desk=desk,
                         background=BackgroundWork(), outbox=outbox, scheduler=scheduler,
-                        clock=clock)
+                        clock=clock,
+                        conversation=QuestionConversation(desk, coordinators,
+                                                          zone=library.covenant.zone,
+                                                          language=settings.default_language))
     for name, job in due_jobs(services).items():
         scheduler.add_due_job(name, job)
     return services

@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.identity import Coordinators
 from bot.outbox.dispatcher import Dispatcher
 from bot.partnership import Covenant
+from bot.questions.conversation import QuestionConversation
 from bot.questions.desk import QuestionDesk
 from bot.questions.guidance.content import Library
 from bot.scheduling import Scheduler
@@ -30,6 +31,7 @@ class Services:
     outbox: Dispatcher
     scheduler: Scheduler
     clock: Clock
+    conversation: QuestionConversation
 
     @property
     def language(self) -> str:

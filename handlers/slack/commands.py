@@ -1,10 +1,11 @@
-"""The slash command /vraag: a question, `help`, or a coordinator's `onbeantwoord`/`feedback`."""
+"""The slash command /vraag: a question, `help`, or a coordinator's `onbeantwoord`/`feedback`.
+Its reply goes to the command's response_url, which Slack shows to the asker only."""
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Services
+from handlers.slack import blocks
 from handlers.slack.context import person_from
-from handlers.slack.replies import reply_to
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -14,7 +15,8 @@ def register(app: AsyncApp, services: Services) -> None:
         typed, channel = command.get("text") or "", command.get("channel_id")
 
         async def answer() -> None:
-            await respond(**await reply_to(services, person, typed, channel_id=channel))
+            reply = await services.conversation.reply_to(person, typed, channel_id=channel)
+            await respond(**blocks.render(reply))
 
         await services.background.submit(answer)
 

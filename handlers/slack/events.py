@@ -6,9 +6,10 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Services
 from handlers.slack.context import person_from
-from handlers.slack.replies import reply_to
+from handlers.slack.replies import post_reply
 
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+# Bounded, so a message of 25,000 unclosed "<@A|" does not make the pattern backtrack.
+_MENTION = re.compile(r"<@[A-Z0-9]{1,32}(?:\|[^>]{0,128})?>")
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -31,5 +32,6 @@ def register(app: AsyncApp, services: Services) -> None:
 
 async def _post_reply(services, client, context, event, typed, *, thread_ts=None) -> None:
     person = person_from(context, event)
-    message = await reply_to(services, person, typed, channel_id=event["channel"])
-    await client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, **message)
+    reply = await services.conversation.reply_to(person, typed, channel_id=event["channel"])
+    await post_reply(client, reply, channel=event["channel"], user=person.user_id,
+                     thread_ts=thread_ts, is_direct=event.get("channel_type") == "im")
