@@ -179,12 +179,14 @@ class QuestionConversation:
             return unanswered_reply(await self.desk.unanswered(**where), language, self.zone)
         return unhelpful_reply(await self.desk.unhelpful(**where), language, self.zone)
 
-    async def press(self, person: Person, choice_id: str, value: str) -> Reply:
+    async def press(self, person: Person, choice_id: str, value: str, *,
+                    received_ns: int | None = None) -> Reply:
         """What pressing a choice of an earlier reply says; a clear notice for choices this
-        conversation does not (or no longer) know."""
+        conversation does not (or no longer) know. `received_ns`: when the press arrived."""
         try:
             if choice_id in (HELPFUL, UNHELPFUL):
-                return await self._feedback(person, value, helpful=choice_id == HELPFUL)
+                return await self._feedback(person, value, helpful=choice_id == HELPFUL,
+                                            received_ns=received_ns)
             if choice_id == TOPIC:
                 return self._show_topic(value)
         except Exception:
@@ -192,11 +194,13 @@ class QuestionConversation:
             return Reply.notice(text("error", self.language), self.language)
         return Reply.notice(text("unknown_button", self.language), self.language)
 
-    async def _feedback(self, person: Person, value: str, *, helpful: bool) -> Reply:
+    async def _feedback(self, person: Person, value: str, *, helpful: bool,
+                        received_ns: int | None) -> Reply:
         question_id = _question_id(value)
         question = None
         if question_id is not None:
-            question = await self.desk.record_feedback(person, question_id, helpful=helpful)
+            question = await self.desk.record_feedback(person, question_id, helpful=helpful,
+                                                       received_ns=received_ns)
         if question is None:
             return Reply.notice(text("unknown_answer", self.language), self.language)
         if helpful:

@@ -1,6 +1,8 @@
 """Button clicks: each button stands for a conversation choice (ids.CHOICE_BUTTONS); the
 domain says what pressing it means. Buttons no listener knows get a friendly notice."""
 
+import time
+
 from slack_bolt.async_app import AsyncApp
 
 from bot.conversation import Reply
@@ -22,9 +24,11 @@ def _choice_listener(services: Services, choice_id: str):
         await ack()
         person = person_from(context, body)
         value = str(action.get("value") or "")
+        received_ns = time.time_ns()  # of two racing clicks, the later one's vote stays
 
         async def answer() -> None:
-            reply = await services.conversation.press(person, choice_id, value)
+            reply = await services.conversation.press(person, choice_id, value,
+                                                      received_ns=received_ns)
             await respond(**blocks.render(reply), **EPHEMERAL)
 
         await services.background.submit(answer)
