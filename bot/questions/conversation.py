@@ -6,7 +6,12 @@ from datetime import UTC, tzinfo
 
 from bot.conversation import Choice, Kind, Reply, ReplyBuilder
 from bot.identity import Coordinators, Person
-from bot.questions.desk import QuestionDesk, QuestionTooLong, UnhelpfulAnswer
+from bot.questions.desk import (
+    MAX_QUESTION_CHARS,
+    QuestionDesk,
+    QuestionTooLong,
+    UnhelpfulAnswer,
+)
 from bot.questions.guidance.answers import Answer, Source
 from bot.questions.guidance.words import detect_language, words
 from bot.questions.intents import Intent, intent_of
@@ -162,7 +167,7 @@ class QuestionConversation:
                               for_coordinator=self.coordinators.includes(person))
         if intent is Intent.QUESTION:
             try:
-                if length is not None and length > len(typed):
+                if length is not None and length > MAX_QUESTION_CHARS:
                     raise QuestionTooLong(length)
                 asked = await self.desk.ask(person, typed, channel_id=channel_id)
             except QuestionTooLong as error:

@@ -73,7 +73,7 @@ class SkipClaimedEvents(AsyncMiddleware):
     async def async_process(self, *, req, resp, next):
         body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
+        if event_id and not events.claims_itself(body):
             first = await claim_event(self.sessions, platform="slack",
                                       workspace_id=body.get("team_id") or "", event_id=event_id)
             if not first:

@@ -1,10 +1,59 @@
 """Where a reply goes in Slack: a slash command's response_url, a thread, a DM; a private
 reply to a mention in a channel is shown to the asker only (chat.postEphemeral)."""
 
+import logging
+from datetime import UTC, datetime, timedelta
+
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.conversation import Reply
+from bot.deps import Services
+from bot.questions.models import QuestionRequest
+from bot.questions.requests import Deliver
 from handlers.slack import blocks
+
+logger = logging.getLogger(__name__)
+
+RESPONSE_URL_LIFETIME = timedelta(minutes=30)  # Slack's promise; we keep a minute's margin
+RESPONSE_URL_MARGIN = timedelta(minutes=1)
+
+
+class ResponseUrlError(RuntimeError):
+    pass
+
+
+def add_deliverer(app: AsyncApp, services: Services) -> None:
+    """Stored question requests from Slack are answered through this app's client."""
+    services.requests.add_deliverer("slack", slack_deliverer(app.client))
+
+
+def slack_deliverer(client: AsyncWebClient) -> Deliver:
+    async def deliver(request: QuestionRequest, reply: Reply, now: datetime) -> None:
+        if request.response_url:
+            received_at = request.received_at
+            if received_at.tzinfo is None:  # SQLite hands back naive datetimes (UTC)
+                received_at = received_at.replace(tzinfo=UTC)
+            if now - received_at < RESPONSE_URL_LIFETIME - RESPONSE_URL_MARGIN:
+                await post_to_response_url(request.response_url, reply)
+                return
+            # The command's response_url has expired: the asker still gets the answer, by DM.
+            logger.info("question request %s: response_url expired, answering by DM",
+                        request.id)
+            await client.chat_postMessage(channel=request.user_id, **blocks.render(reply))
+            return
+        await post_reply(client, reply, channel=request.channel_id or request.user_id,
+                         user=request.user_id, thread_ts=request.thread_ts,
+                         is_direct=request.is_direct or not request.channel_id)
+    return deliver
+
+
+async def post_to_response_url(url: str, reply: Reply) -> None:
+    """What a slash command's `respond` does: Slack shows it to the asker only."""
+    response = await AsyncWebhookClient(url, timeout=10).send_dict(blocks.render(reply))
+    if response.status_code != 200:
+        raise ResponseUrlError(f"response_url answered {response.status_code}")
 
 
 async def post_reply(client: AsyncWebClient, reply: Reply, *, channel: str, user: str,
