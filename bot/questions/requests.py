@@ -2,11 +2,13 @@
 transaction that claims the event (or command), answered after the ack, and, after a crash or
 deploy, answered by the next process at its start.
 
-A request moves pending -> answering -> answered (or failed). Answering starts with a
-conditional update (one claimant wins, across processes); a request left `answering` by a
-process that died is taken over once its claim is older than CLAIM_LEASE. An answer that
-reached the platform just before a crash, and was not marked answered yet, is sent again:
-no platform offers a way to ask whether a response_url post arrived.
+A request moves pending -> answering -> sending -> answered (or back to pending after a
+failed send, failed after MAX_ATTEMPTS). Each step is a conditional update, so of two
+processes (or tasks) only one answers. A request left `answering` by a process that died has
+not been sent: it is taken over once its claim is older than CLAIM_LEASE. One left `sending`
+was on the wire when its process died: it may or may not have arrived, and a response_url
+cannot be asked, so it is sent again (at least once rather than perhaps never) with a log
+line naming it. Only those can be answered twice.
 """
 
 import asyncio
@@ -98,16 +100,18 @@ class QuestionRequests:
             person = Person(request.platform, request.workspace_id, request.user_id)
             reply = await self.conversation.reply_to(
                 person, request.text, channel_id=request.channel_id, length=request.length)
+            if not await self._move(request_id, RequestState.ANSWERING, RequestState.SENDING):
+                return False  # held too long: another process took it over
             try:
                 await self.deliverers[request.platform](request, reply, self.clock())
             except Exception:
                 gives_up = request.attempts >= MAX_ATTEMPTS
                 logger.exception("answering question request %s failed (attempt %d%s)",
                                  request_id, request.attempts, ", giving up" if gives_up else "")
-                await self._finish(request_id, RequestState.FAILED if gives_up
-                                   else RequestState.PENDING)
+                await self._move(request_id, RequestState.SENDING,
+                                 RequestState.FAILED if gives_up else RequestState.PENDING)
                 return False
-            await self._finish(request_id, RequestState.ANSWERED)
+            await self._move(request_id, RequestState.SENDING, RequestState.ANSWERED)
             return True
 
     async def _claim(self, request_id: int) -> QuestionRequest | None:
@@ -127,24 +131,42 @@ class QuestionRequests:
     @staticmethod
     def _is_open(now: datetime):
         """Pending, or claimed by a process that has not finished it within the lease."""
+        in_progress = (RequestState.ANSWERING.value, RequestState.SENDING.value)
         return or_(col(QuestionRequest.state) == RequestState.PENDING.value,
-                   (col(QuestionRequest.state) == RequestState.ANSWERING.value)
+                   col(QuestionRequest.state).in_(in_progress)
                    & (col(QuestionRequest.claimed_at) < now - CLAIM_LEASE))
 
-    async def _finish(self, request_id: int, state: RequestState) -> None:
+    async def _move(self, request_id: int, from_state: RequestState,
+                    to_state: RequestState) -> bool:
+        now = self.clock()
+        values: dict = {"state": to_state.value}
+        if to_state is RequestState.SENDING:
+            values["claimed_at"] = now
+        if to_state is RequestState.ANSWERED:
+            values["answered_at"] = now
         async with self.sessions() as session:
-            await session.exec(
+            moved = await session.exec(
                 update(QuestionRequest)
                 .where(col(QuestionRequest.id) == request_id,
-                       col(QuestionRequest.state) == RequestState.ANSWERING.value)
-                .values(state=state.value,
-                        answered_at=self.clock() if state is RequestState.ANSWERED else None))
+                       col(QuestionRequest.state) == from_state.value)
+                .values(**values))
             await session.commit()
+            return moved.rowcount == 1
+
+    async def _report_interrupted_sends(self, now: datetime) -> None:
+        async with self.sessions() as session:
+            ids = list(await session.exec(select(QuestionRequest.id).where(
+                col(QuestionRequest.state) == RequestState.SENDING.value,
+                col(QuestionRequest.claimed_at) < now - CLAIM_LEASE)))
+        if ids:
+            logger.warning("question requests %s: the process sending their answers stopped "
+                           "mid-send; sending again, so these may arrive twice", ids)
 
     async def answer_open(self, *, received_before: datetime | None = None) -> int:
         """Answers every request no process is answering (all of them at start); returns how
         many this call delivered."""
         now = self.clock()
+        await self._report_interrupted_sends(now)
         query = (select(QuestionRequest.id)
                  .where(self._is_open(now),
                         col(QuestionRequest.platform).in_(list(self.deliverers)))

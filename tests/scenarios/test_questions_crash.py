@@ -1,4 +1,6 @@
-"""Every acked question gets exactly one answer across SIGKILL and SIGTERM: a real
+"""Every acked question gets an answer across SIGKILL and SIGTERM, exactly one except where
+the answer was on the wire at the instant of a SIGKILL (sent again: it may or may not have
+arrived, and a response_url cannot be asked). A real
 `convenantbot serve` process (python -m bot serve), answering through the fake Slack in this
 test process, killed right after its acks and started again on the same database."""
 
@@ -102,6 +104,20 @@ async def _open_requests(database_url: str) -> int:
         await engine.dispose()
 
 
+async def _on_the_wire(database_url: str) -> set[str]:
+    """The requests a killed process was sending (response_url key, or thread ts): the only
+    ones that may be answered twice, as nobody can ask whether a post arrived."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text(
+                "SELECT response_url, thread_ts FROM question_request "
+                "WHERE state = 'sending'"))).all()
+    finally:
+        await engine.dispose()
+    return {url.rsplit("/", 1)[-1] if url else thread_ts for url, thread_ts in rows}
+
+
 async def _until_all_answered(database_url: str, delivered, expected: set[str]) -> Counter:
     """Waits until every expected answer arrived and no request is open; what arrived, by
     key (once nothing is open, nothing more can be sent)."""
@@ -151,11 +167,15 @@ async def test_fifty_commands_acked_then_sigkill_are_each_answered_once_after_re
                                            signal.SIGKILL, acks=50)
     assert code == -signal.SIGKILL
     answered_before = set(_responses(slack)())
+    on_the_wire = await _on_the_wire(database_url)
     await bot.start(http)
     answered = await _until_all_answered(database_url, _responses(slack), keys)
-    assert {key: count for key, count in answered.items() if count != 1} == {}
+    twice = {key for key, count in answered.items() if count != 1}
+    assert twice <= on_the_wire
+    assert all(count == 1 for key, count in answered.items() if key not in on_the_wire)
     assert keys <= set(answered)
-    print(f"answered before SIGKILL: {len(answered_before & keys)} of {len(keys)} acked")
+    print(f"answered before SIGKILL: {len(answered_before & keys)} of {len(keys)} acked; "
+          f"on the wire at the kill: {len(on_the_wire)}, answered twice: {len(twice)}")
 
 
 async def test_twenty_mentions_acked_then_sigkill_are_each_answered_once_after_restart(
@@ -173,11 +193,15 @@ async def test_twenty_mentions_acked_then_sigkill_are_each_answered_once_after_r
     posted = lambda: Counter(call.get("thread_ts")  # noqa: E731
                              for call in slack.slack.calls_to("chat.postMessage"))
     answered_before = set(posted())
+    on_the_wire = await _on_the_wire(database_url)
     await bot.start(http)
     answered = await _until_all_answered(database_url, posted, threads)
-    assert {ts: count for ts, count in answered.items() if count != 1} == {}
+    twice = {ts for ts, count in answered.items() if count != 1}
+    assert twice <= on_the_wire
+    assert all(count == 1 for ts, count in answered.items() if ts not in on_the_wire)
     assert threads <= set(answered)
-    print(f"answered before SIGKILL: {len(answered_before & threads)} of {len(threads)} acked")
+    print(f"answered before SIGKILL: {len(answered_before & threads)} of {len(threads)} acked; "
+          f"on the wire at the kill: {len(on_the_wire)}, answered twice: {len(twice)}")
 
 
 async def test_fifty_commands_acked_then_sigterm_are_each_answered_once(

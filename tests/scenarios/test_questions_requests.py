@@ -102,3 +102,17 @@ async def test_a_mention_that_cannot_be_delivered_is_retried_then_given_up(slack
             break
         await asyncio.sleep(0.05)
     assert (request.state, request.attempts) == (RequestState.FAILED, MAX_ATTEMPTS)
+
+
+async def test_an_answer_interrupted_while_sending_is_sent_again_after_the_lease(
+        slack, services, clock, caplog):
+    request_id = await services.requests.accept(
+        _stored_by_a_process_that_died(slack.slack, "mid-send"))
+    assert await services.requests._claim(request_id) is not None
+    assert await services.requests._move(request_id, RequestState.ANSWERING,
+                                         RequestState.SENDING)  # then the process died
+    assert await services.requests.answer_open() == 0
+    clock.advance(seconds=CLAIM_LEASE.total_seconds() + 1)
+    assert await services.requests.answer_open() == 1
+    assert len(await slack.responses("mid-send")) == 1
+    assert f"[{request_id}]" in caplog.text and "may arrive twice" in caplog.text
