@@ -22,6 +22,16 @@ def slack(http, bot_url, slack_api) -> SlackDriver:
     return SlackDriver(http, bot_url, slack_api, secret=SIGNING_SECRET, team_id=TEAM)
 
 
+@pytest.fixture
+def answering(services, slack_api) -> SlackDriver:
+    """The Slack app is built (its client answers requests), but the process has not started:
+    the test says when open requests are looked for."""
+    from bot.app import build_asgi_app
+
+    build_asgi_app(services)
+    return SlackDriver(None, "", slack_api, secret=SIGNING_SECRET, team_id=TEAM)
+
+
 async def _requests(services) -> list[QuestionRequest]:
     async with services.sessions() as session:
         return list(await session.exec(select(QuestionRequest).order_by(QuestionRequest.id)))
@@ -59,35 +69,36 @@ async def test_a_question_acked_but_not_answered_is_answered_once_at_the_next_st
 
 
 async def test_an_expired_response_url_is_answered_in_a_direct_message(
-        slack, services, clock):
-    await services.requests.accept(_stored_by_a_process_that_died(slack.slack, "old", user="U7"))
+        answering, services, clock):
+    await services.requests.accept(
+        _stored_by_a_process_that_died(answering.slack, "old", user="U7"))
     clock.advance(minutes=31)
     assert await services.requests.answer_open() == 1
-    [posted] = await slack.slack.wait_for("chat.postMessage")
+    [posted] = await answering.slack.wait_for("chat.postMessage")
     assert posted["channel"] == "U7"  # Slack posts to a user id in the bot's DM with them
     assert "Bron:" in str(posted["blocks"])
-    assert slack.slack.calls_to("response_url") == []
+    assert answering.slack.calls_to("response_url") == []
 
 
-async def test_racing_answerers_deliver_one_answer(slack, services):
+async def test_racing_answerers_deliver_one_answer(answering, services):
     request_id = await services.requests.accept(
-        _stored_by_a_process_that_died(slack.slack, "raced"))
+        _stored_by_a_process_that_died(answering.slack, "raced"))
     assert request_id is not None
     outcomes = await asyncio.gather(*(services.requests.answer(request_id) for _ in range(6)))
     assert sorted(outcomes) == [False] * 5 + [True]
-    await slack.responses("raced")
-    assert len(slack.slack.calls_to("response_url")) == 1
+    await answering.responses("raced")
+    assert len(answering.slack.calls_to("response_url")) == 1
 
 
 async def test_an_answer_abandoned_mid_way_is_taken_over_only_after_the_lease(
-        slack, services, clock):
+        answering, services, clock):
     request_id = await services.requests.accept(
-        _stored_by_a_process_that_died(slack.slack, "abandoned"))
+        _stored_by_a_process_that_died(answering.slack, "abandoned"))
     assert await services.requests._claim(request_id) is not None  # then the process died
     assert await services.requests.answer_open() == 0  # its owner may still be at work
     clock.advance(seconds=CLAIM_LEASE.total_seconds() + 1)
     assert await services.requests.answer_open() == 1
-    assert len(await slack.responses("abandoned")) == 1
+    assert len(await answering.responses("abandoned")) == 1
 
 
 async def test_a_mention_that_cannot_be_delivered_is_retried_then_given_up(slack, services):
@@ -105,14 +116,14 @@ async def test_a_mention_that_cannot_be_delivered_is_retried_then_given_up(slack
 
 
 async def test_an_answer_interrupted_while_sending_is_sent_again_after_the_lease(
-        slack, services, clock, caplog):
+        answering, services, clock, caplog):
     request_id = await services.requests.accept(
-        _stored_by_a_process_that_died(slack.slack, "mid-send"))
+        _stored_by_a_process_that_died(answering.slack, "mid-send"))
     assert await services.requests._claim(request_id) is not None
     assert await services.requests._move(request_id, RequestState.ANSWERING,
                                          RequestState.SENDING)  # then the process died
     assert await services.requests.answer_open() == 0
     clock.advance(seconds=CLAIM_LEASE.total_seconds() + 1)
     assert await services.requests.answer_open() == 1
-    assert len(await slack.responses("mid-send")) == 1
+    assert len(await answering.responses("mid-send")) == 1
     assert f"[{request_id}]" in caplog.text and "may arrive twice" in caplog.text
