@@ -49,8 +49,7 @@ class Feedback(SQLModel, table=True):
 
 class RequestState(StrEnum):
     PENDING = "pending"  # accepted (acked), not answered yet
-    ANSWERING = "answering"  # a process claimed it at `claimed_at` and is composing it
-    SENDING = "sending"  # the answer is on its way (since `claimed_at`)
+    SENDING = "sending"  # a process took it at `claimed_at`: composing or posting its answer
     ANSWERED = "answered"
     FAILED = "failed"  # could not be delivered; logged
 

@@ -2,13 +2,12 @@
 transaction that claims the event (or command), answered after the ack, and, after a crash or
 deploy, answered by the next process at its start.
 
-A request moves pending -> answering -> sending -> answered (or back to pending after a
-failed send, failed after MAX_ATTEMPTS). Each step is a conditional update, so of two
-processes (or tasks) only one answers. A request left `answering` by a process that died has
-not been sent: it is taken over once its claim is older than CLAIM_LEASE. One left `sending`
-was on the wire when its process died: it may or may not have arrived, and a response_url
-cannot be asked, so it is sent again (at least once rather than perhaps never) with a log
-line naming it. Only those can be answered twice.
+A request moves pending -> sending -> answered (or back to pending after a failed send,
+failed after MAX_ATTEMPTS). Each step is a conditional update, so of two processes (or tasks)
+only one answers. A request left `sending` by a process that died is taken over once its
+claim is older than CLAIM_LEASE: its answer was being composed, or was on the wire and may
+or may not have arrived (a response_url cannot be asked), so it is sent again (at least once
+rather than perhaps never) with a log line naming it. Only those can be answered twice.
 """
 
 import asyncio
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -60,6 +59,7 @@ class QuestionRequests:
                  conversation: QuestionConversation, *, clock: Clock = utcnow,
                  sweep_every: float = SWEEP_EVERY, concurrency: int = 4):
         self.sessions = sessions
+        self._engine: AsyncEngine = sessions.kw["bind"]
         self.conversation = conversation
         self.clock = clock
         self.deliverers: dict[str, Deliver] = {}
@@ -134,8 +134,6 @@ class QuestionRequests:
             person = Person(request.platform, request.workspace_id, request.user_id)
             reply = await self.conversation.reply_to(
                 person, request.text, channel_id=request.channel_id, length=request.length)
-            if not await self._move(request_id, RequestState.ANSWERING, RequestState.SENDING):
-                return False  # held too long: another process took it over
             try:
                 await self.deliverers[request.platform](request, reply, self.clock())
             except Exception:
@@ -149,43 +147,40 @@ class QuestionRequests:
             return True
 
     async def _claim(self, request_id: int) -> QuestionRequest | None:
+        """Takes the request (one conditional UPDATE .. RETURNING): None when another process
+        or task has it, or had it and answered it."""
         now = self.clock()
-        async with self.sessions() as session:
-            claimed = await session.exec(
-                update(QuestionRequest)
-                .where(col(QuestionRequest.id) == request_id, self._is_open(now),
-                       col(QuestionRequest.platform).in_(list(self.deliverers)))
-                .values(state=RequestState.ANSWERING.value, claimed_at=now,
-                        attempts=col(QuestionRequest.attempts) + 1))
-            await session.commit()
-            if claimed.rowcount != 1:
-                return None
-            return await session.get(QuestionRequest, request_id)
+        table = QuestionRequest.__table__  # type: ignore[attr-defined]
+        # Core statements on a connection: this runs for every answer, and an ORM session
+        # per step costs more CPU than the statement.
+        async with self._engine.begin() as connection:
+            row = (await connection.execute(
+                update(table)
+                .where(table.c.id == request_id, self._is_open(now),
+                       table.c.platform.in_(list(self.deliverers)))
+                .values(state=RequestState.SENDING.value, claimed_at=now,
+                        attempts=table.c.attempts + 1)
+                .returning(*table.c))).first()
+        return QuestionRequest(**row._mapping) if row is not None else None
 
     @staticmethod
     def _is_open(now: datetime):
-        """Pending, or claimed by a process that has not finished it within the lease."""
-        in_progress = (RequestState.ANSWERING.value, RequestState.SENDING.value)
+        """Pending, or taken by a process that has not finished it within the lease."""
         return or_(col(QuestionRequest.state) == RequestState.PENDING.value,
-                   col(QuestionRequest.state).in_(in_progress)
+                   (col(QuestionRequest.state) == RequestState.SENDING.value)
                    & (col(QuestionRequest.claimed_at) < now - CLAIM_LEASE))
 
     async def _move(self, request_id: int, from_state: RequestState,
                     to_state: RequestState) -> bool:
-        now = self.clock()
+        table = QuestionRequest.__table__  # type: ignore[attr-defined]
         values: dict = {"state": to_state.value}
-        if to_state is RequestState.SENDING:
-            values["claimed_at"] = now
         if to_state is RequestState.ANSWERED:
-            values["answered_at"] = now
-        async with self.sessions() as session:
-            moved = await session.exec(
-                update(QuestionRequest)
-                .where(col(QuestionRequest.id) == request_id,
-                       col(QuestionRequest.state) == from_state.value)
+            values["answered_at"] = self.clock()
+        async with self._engine.begin() as connection:
+            moved = await connection.execute(
+                update(table).where(table.c.id == request_id, table.c.state == from_state.value)
                 .values(**values))
-            await session.commit()
-            return moved.rowcount == 1
+        return moved.rowcount == 1
 
     async def _report_interrupted_sends(self, now: datetime) -> None:
         async with self.sessions() as session:
