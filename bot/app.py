@@ -1,9 +1,11 @@
 """The composition root: reads settings, builds the engine, domain, Slack app and ASGI app."""
 
 import asyncio
+import contextlib
 import gc
 import logging
-from collections.abc import Coroutine
+import signal
+from collections.abc import Coroutine, Iterator
 from typing import TypeVar
 
 import uvicorn
@@ -24,9 +26,11 @@ from bot.deps import Services
 from bot.identity import Coordinators
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.sender import ViewLoader
+from bot.questions.conversation import QuestionConversation
 from bot.questions.desk import QuestionDesk
 from bot.questions.guidance.content import load_library
 from bot.questions.guidance.retrieval import GuidanceIndex
+from bot.questions.requests import QuestionRequests
 from bot.scheduling import DueJob, Scheduler
 from bot.settings import Settings
 
@@ -46,10 +50,13 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow,
     desk = QuestionDesk(index or GuidanceIndex(library), sessions)
     outbox = Dispatcher(sessions, clock=clock, views=domain_views())
     scheduler = Scheduler(clock)
+    conversation = QuestionConversation(desk, coordinators, zone=library.covenant.zone,
+                                        language=settings.default_language)
     services = Services(settings=settings, covenant=library.covenant, library=library,
                         engine=engine, sessions=sessions, coordinators=coordinators, desk=desk,
                         background=BackgroundWork(), outbox=outbox, scheduler=scheduler,
-                        clock=clock)
+                        clock=clock, conversation=conversation,
+                        requests=QuestionRequests(sessions, conversation, clock=clock))
     for name, job in due_jobs(services).items():
         scheduler.add_due_job(name, job)
     return services
@@ -129,12 +136,29 @@ async def serve(settings: Settings, *, port: int | None = None) -> int:
             await services.start()
             await handler.start_async()
         else:
-            server = uvicorn.Server(http_server_config(services, port=port))
+            server = GracefulServer(http_server_config(services, port=port))
             await services.start()
             await server.serve()
     finally:
         await services.close()
     return 0
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, except that after SIGTERM/SIGINT (stop accepting, finish the requests
+    in flight) it does not raise the signal again, which would end the process before the
+    services close: answers in flight are sent first; what is left stays for the next start."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self.handle_exit, signum, None)
+        try:
+            yield
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
 
 
 def freeze_startup_heap() -> None:

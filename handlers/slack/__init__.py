@@ -31,6 +31,11 @@ def slack_builders() -> dict[str, Builder]:
             for name, builder in getattr(module, "BUILDERS", {}).items()}
 
 
+def _claims_itself(body: dict) -> bool:
+    # Questions are claimed by their listener, in the transaction that stores them.
+    return events.claims_itself(body) or body.get("command") == commands.COMMAND
+
+
 def build_slack_app(services: Services, client: AsyncWebClient, *,
                     socket_mode: bool = False) -> AsyncApp:
     """A Bolt app with every listener registered; `client` carries the token and retries."""
@@ -52,7 +57,7 @@ def build_slack_app(services: Services, client: AsyncWebClient, *,
     )
 
     add_error_handler(app, services)
-    app.middleware(SkipClaimedRequests(services))
+    app.middleware(SkipClaimedRequests(services, claims_itself=_claims_itself))
     app.middleware(CapText())
     commands.register(app, services)
     events.register(app, services)
