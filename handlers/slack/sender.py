@@ -24,6 +24,16 @@ from bot.identity import ChannelRef
 from bot.outbox.sender import Builder, DeliveryError, Sent
 
 METADATA_EVENT = "convenantbot_delivery"
+TEXT_TEMPLATE = "outbox.text"  # a message rendered before it was enqueued: data {"text", ...}
+
+
+def text_message(data: dict, _language: str) -> dict[str, Any]:
+    """The built-in template: `text` (Slack mrkdwn) and optional `blocks`, as given."""
+    message: dict[str, Any] = {"text": data["text"]}
+    if data.get("blocks"):
+        message["blocks"] = data["blocks"]
+    return message
+
 
 # Slack errors a retry cannot mend; anything else (timeouts, 5xx, internal_error) is retried.
 PERMANENT = {
@@ -40,7 +50,7 @@ class SlackSender:
 
     def __init__(self, client: AsyncWebClient, builders: Mapping[str, Builder]):
         self.client = client
-        self.builders = builders
+        self.builders = {TEXT_TEMPLATE: text_message, **builders}
         # Calls that post must not be repeated blindly (see the module's docstring).
         self.once = AsyncWebClient(token=client.token, base_url=client.base_url,
                                    timeout=client.timeout, retry_handlers=[])
