@@ -295,7 +295,7 @@ async def _measure(server: subprocess.Popen, fake_pid: int, bot_root: str, fake_
         await _run_level(concurrency=1, total=20, tag="warmup", **common)
         log("/vraag bursts without a fan-out …")
         baseline = await _bursts(http, fake_root, common, tag="base", requests=requests,
-                                 pause=pause, count=5)
+                                 pause=pause, count=8)
 
         log(f"fan-out to {channels} channels, alone …")
         cpu_before = cpu_seconds(server.pid)
@@ -352,8 +352,9 @@ def bench(channels: int, requests: int, pause: float, log) -> dict:
         result = run_event_loop(_measure(server, fake.pid, f"http://127.0.0.1:{port}",
                                          f"http://127.0.0.1:{fake_info['port']}", channels,
                                          requests, pause, log))
-        result["machine"] = f"{platform.machine()}, {os.cpu_count()} CPUs, " \
-                            f"Python {platform.python_version()}"
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        result["machine"] = (f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
+                             f"{platform.python_version()}, load average {load} at the end")
         return result
     finally:
         _stop(server)
@@ -402,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--channels", type=int, default=200, help="channels per fan-out")
     parser.add_argument("--requests", type=int, default=300,
                         help="/vraag commands per burst (bursts repeat while the fan-out runs)")
-    parser.add_argument("--pause", type=float, default=1.0, help="seconds between bursts")
+    parser.add_argument("--pause", type=float, default=0.3, help="seconds between bursts")
     parser.add_argument("--fake-slack", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--bot-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
