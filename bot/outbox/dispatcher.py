@@ -33,9 +33,10 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import CursorResult, bindparam, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -207,14 +208,14 @@ class Dispatcher:
         pending = (col(Delivery.state) == State.PENDING, col(Delivery.platform).in_(platforms))
         async with self.sessions() as session:
             due = (await session.execute(
-                select(Delivery.id, Delivery.platform, Delivery.workspace_id,
-                       Delivery.channel_id, Delivery.user_id, Delivery.kind)
+                sa_select(_TABLE.c.id, _TABLE.c.platform, _TABLE.c.workspace_id,
+                          _TABLE.c.channel_id, _TABLE.c.user_id, _TABLE.c.kind)
                 .where(*pending, col(Delivery.not_before) <= now)
                 .order_by(col(Delivery.id)).limit(BATCH))).all()
             # A delivery waiting out its back-off holds back the later ones of its lane.
             waiting = (await session.execute(
-                select(func.min(Delivery.id), Delivery.platform, Delivery.workspace_id,
-                       Delivery.channel_id, Delivery.user_id)
+                sa_select(func.min(_TABLE.c.id), _TABLE.c.platform, _TABLE.c.workspace_id,
+                          _TABLE.c.channel_id, _TABLE.c.user_id)
                 .where(*pending, col(Delivery.not_before) > now, col(Delivery.attempts) > 0)
                 .group_by(Delivery.platform, Delivery.workspace_id, Delivery.channel_id,
                           Delivery.user_id))).all()
@@ -457,7 +458,7 @@ class Dispatcher:
                     update(Delivery).where(col(Delivery.id) == delivery.id, *expired)
                     .values(claimed_at=now))
                 await session.commit()
-            if taken.rowcount != 1:
+            if cast(CursorResult, taken).rowcount != 1:
                 continue
             try:
                 if await self._reconcile_one(delivery, now):
