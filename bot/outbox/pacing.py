@@ -56,10 +56,11 @@ class RateGate:
                 if wait <= 0:
                     break
                 await self._sleep(wait)
-            # The next slot follows this one's, so a sleep that wakes a little late does not
-            # slow the pace down; after a longer stall (or idleness) the schedule starts
-            # again from now, so no two calls ever bunch up to catch up.
-            on_time = now - self._next <= self.interval / 2
+            # The next slot follows this one's, so a sleep that wakes late does not slow the
+            # pace down (the next call may then follow sooner, never beyond the window's
+            # count); after a longer stall (or idleness) the schedule starts again from now,
+            # so calls never bunch up to catch up.
+            on_time = now - self._next <= self.interval
             self._next = (self._next if on_time else now) + self.interval
             self._in_flight += 1
 
