@@ -180,6 +180,25 @@ def run_bot_server(port: int) -> int:
             services.outbox.wake()
             return JSONResponse({"decided": decided})
 
+        lags: list[float] = []
+
+        async def watch_the_loop() -> None:
+            """How late a 5 ms sleep wakes: what any ack waits behind at that moment."""
+            while True:
+                started = time.perf_counter()
+                await asyncio.sleep(0.005)
+                lags.append((time.perf_counter() - started - 0.005) * 1000)
+
+        async def loop_lag(_request: Request) -> JSONResponse:
+            taken = sorted(lags)
+            lags.clear()
+            if not taken:
+                return JSONResponse({})
+            return JSONResponse({"samples": len(taken),
+                                 "p50_ms": round(taken[len(taken) // 2], 2),
+                                 "p99_ms": round(taken[int(len(taken) * 0.99)], 2),
+                                 "max_ms": round(taken[-1], 2)})
+
         async def states(request: Request) -> JSONResponse:
             async with services.sessions() as session:
                 counts = dict((await session.execute(
@@ -188,10 +207,12 @@ def run_bot_server(port: int) -> int:
                     .group_by(Delivery.state))).all())
             return JSONResponse(counts)
 
+        watcher = asyncio.create_task(watch_the_loop())
         try:
             config = http_server_config(services, host="127.0.0.1", port=port)
             config.app.add_route("/bench/fanout", fan_out, methods=["POST"])
             config.app.add_route("/bench/states", states, methods=["GET"])
+            config.app.add_route("/bench/lag", loop_lag, methods=["GET"])
             server = Server(config)
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
@@ -200,6 +221,7 @@ def run_bot_server(port: int) -> int:
             await server.serve()
         finally:
             await services.close()
+        watcher.cancel()
 
     run_event_loop(main())
     return 0
@@ -297,11 +319,17 @@ async def _measure(server: subprocess.Popen, fake_pid: int, bot_root: str, fake_
         baseline = await _bursts(http, fake_root, common, tag="base", requests=requests,
                                  pause=pause, count=8)
 
+        await asyncio.sleep(2)
+        idle_lag = (await http.get(f"{bot_root}/bench/lag")).json()  # resets the samples
+        await asyncio.sleep(3)
+        idle_lag = (await http.get(f"{bot_root}/bench/lag")).json()
         log(f"fan-out to {channels} channels, alone …")
         cpu_before = cpu_seconds(server.pid)
         alone = await _fan_out(http, bot_root, fake_root, "bench:alone",
                                [f"CALN{n:04d}" for n in range(channels)])
         cpu_after = cpu_seconds(server.pid)
+        alone["event_loop_lag"] = (await http.get(f"{bot_root}/bench/lag")).json()
+        alone["event_loop_lag_idle"] = idle_lag
         if cpu_before is not None and cpu_after is not None:
             alone["server_cpu_ms_per_post"] = round((cpu_after - cpu_before) * 1000 / channels, 2)
 
@@ -387,6 +415,11 @@ def print_table(report: dict) -> None:
     cpu = report["alone"].get("server_cpu_ms_per_post")
     if cpu is not None:
         print(f"  server CPU per post (fan-out alone): {cpu} ms")
+    for name, lag in (("idle", report["alone"]["event_loop_lag_idle"]),
+                      ("during the fan-out alone", report["alone"]["event_loop_lag"])):
+        if lag:
+            print(f"  server event loop, {name}: a 5 ms sleep wakes late by p50 "
+                  f"{lag['p50_ms']} ms, p99 {lag['p99_ms']} ms, max {lag['max_ms']} ms")
     for name, acks in (("without a fan-out", report["acks_without_fan_out"]),
                        ("during the fan-out", report["acks_during_fan_out"])):
         print(f"  /vraag acks {name:<18}: {acks['count']:>5} in {acks['bursts']} bursts at 100 in "

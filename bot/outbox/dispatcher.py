@@ -389,7 +389,9 @@ class Dispatcher:
         if error.retry_after is not None:
             until = now + timedelta(seconds=max(error.retry_after, 0.0))
             await self._hold((delivery.platform, delivery.workspace_id), until)
-            await self._put_back(delivery, until, error.reason, counted=False)
+            # A 429 on the look-up after an unclear try leaves that try unclear.
+            reason = delivery.error if delivery.error in UNKNOWN_OUTCOME else error.reason
+            await self._put_back(delivery, until, reason, counted=False)
         elif error.permanent or delivery.attempts >= self.max_attempts:
             logger.warning("outbox delivery %s failed: %s", delivery.id, error.reason)
             await self._finish(delivery, State.FAILED, error=error.reason[:128])
