@@ -48,7 +48,7 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow,
     sessions = session_factory(engine)
     coordinators = Coordinators.from_config(library.covenant.coordinators, settings.coordinator_ids)
     desk = QuestionDesk(index or GuidanceIndex(library), sessions)
-    outbox = Dispatcher(sessions, clock=clock, views=domain_views())
+    outbox = Dispatcher(sessions, clock=clock, views=domain_views(), settings=settings)
     scheduler = Scheduler(clock)
     conversation = QuestionConversation(desk, coordinators, zone=library.covenant.zone,
                                         language=settings.default_language)
