@@ -4,3 +4,4 @@ import bot.models  # noqa: F401
 import bot.outbox.models  # noqa: F401
 import bot.questions.models  # noqa: F401
 import bot.scheduling  # noqa: F401
+import bot.checkins.models  # noqa: F401
