@@ -16,7 +16,7 @@ def conditions_chart(periods: list[str], series: dict[str, list[float | None]],
     try:
         positions = list(range(len(periods)))
         for question_id, values in series.items():
-            points = [(x, y) for x, y in zip(positions, values) if y is not None]
+            points = [(x, y) for x, y in zip(positions, values, strict=False) if y is not None]
             if points:
                 axes.plot([x for x, _ in points], [y for _, y in points], marker="o",
                           label=labels.get(question_id, question_id))

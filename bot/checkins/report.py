@@ -59,6 +59,10 @@ async def round_results(session: AsyncSession, services: Services, checkin_round
         # Who answered but left the channel still counts among those asked.
         "members": len(set(members) | respondents) if members is not None else None,
         "enough": len(answers) >= checkin_round.min_group,
+        # The wording of then, so the message renders without the content files.
+        "questions": [question.model_dump(include={"id", "group", "kind", "nl", "en", "short_nl",
+                                                   "short_en", "options"})
+                      for question in form.questions],
     }
     previous = await previous_round(session, checkin_round)
     if previous is not None:

@@ -58,7 +58,8 @@ def _window_longer_than_cadence(values: ScheduleInput, zone: ZoneInfo) -> bool:
     rounds = [round_dates(cadence=values.cadence, first_opens_at=values.first_opens_at,
                           index=index, zone=zone, **days)
               for index in range(24 // values.cadence.months + 1)]
-    return any(this.closes_at > following.opens_at for this, following in zip(rounds, rounds[1:]))
+    return any(this.closes_at > following.opens_at
+               for this, following in zip(rounds, rounds[1:], strict=False))
 
 async def channel_problem(services: Services, channel: ChannelRef, language: str) -> str | None:
     """Why the bot cannot run check-ins in `channel`, or None (asked of the platform)."""
