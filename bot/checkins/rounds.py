@@ -248,6 +248,7 @@ async def close_round(services: Services, round_id: int, now: datetime) -> bool:
 async def run_due_steps(services: Services, now: datetime) -> None:
     """Closes what is due, then reminds, then opens: a new round's prompt follows the
     previous round's results."""
+    now = as_utc(now)
     async with services.sessions() as session:
         open_rounds = list(await session.exec(select(CheckinRound).where(
             col(CheckinRound.state) == RoundState.OPEN)))
