@@ -148,7 +148,8 @@ async def add_action(session: AsyncSession, round_id: int, values: ActionInput, 
     return action
 
 
-async def mark_done(session: AsyncSession, action_id: int, *, by: Person) -> CheckinAction | None:
+async def mark_done(session: AsyncSession, action_id: int, *, by: Person,
+                    now: datetime | None = None) -> CheckinAction | None:
     """Marks an action done and asks for the prompt listing it to be shown again."""
     action = await session.get(CheckinAction, action_id)
     if action is None:
@@ -165,6 +166,6 @@ async def mark_done(session: AsyncSession, action_id: int, *, by: Person) -> Che
         col(Delivery.template) == "checkin.prompt", col(Delivery.kind) == "post",
         col(Delivery.topic).in_(later)))
     for prompt in prompts:
-        await request_update(session, of=prompt)
+        await request_update(session, of=prompt, now=now)
     await session.flush()
     return action

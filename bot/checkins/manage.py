@@ -74,7 +74,8 @@ async def request_export(services: Services, round_id: int, *, by: Person, now: 
         await enqueue(session, key=f"checkin:export:{round_id}:{by.user_id}:{now.timestamp()}",
                       target=ChannelRef.direct(by), template="checkin.export",
                       kind=Kind.UPLOAD, data={"csv": csv, "period": checkin_round.period},
-                      topic=topic_of(round_id), language=schedule.language)
+                      topic=topic_of(round_id), language=schedule.language,
+                      not_before=now)
         await session.commit()
     services.outbox.wake()
     return checkin_round

@@ -64,7 +64,7 @@ async def open_round(session: AsyncSession, schedule_id: int) -> CheckinRound | 
 
 
 async def _open(services: Services, schedule_id: int, *, period: str, opens_at: datetime,
-                remind_at: datetime, closes_at: datetime) -> CheckinRound | None:
+                remind_at: datetime, closes_at: datetime, now: datetime) -> CheckinRound | None:
     """Opens the round of `period` once; None when it was opened before (here or elsewhere)."""
     async with services.sessions() as session:
         schedule = await session.get(CheckinSchedule, schedule_id)
@@ -86,8 +86,7 @@ async def _open(services: Services, schedule_id: int, *, period: str, opens_at: 
         await enqueue(session, key=step_key(schedule_id, period, "prompt"),
                       target=schedule.channel, template="checkin.prompt",
                       data={"round_id": opened.id, "zone": services.covenant.timezone},
-                      topic=topic_of(opened.id),
-                      language=schedule.language)
+                      topic=topic_of(opened.id), language=schedule.language, not_before=now)
         await session.commit()
     services.outbox.wake()
     return opened
@@ -119,7 +118,7 @@ async def open_due_rounds(services: Services, now: datetime) -> int:
             opens_at = now
             remind_at, closes_at = window(local, zone=zone, **_days(schedule))
         if await _open(services, schedule.id, period=dates.period, opens_at=opens_at,
-                       remind_at=remind_at, closes_at=closes_at):
+                       remind_at=remind_at, closes_at=closes_at, now=now):
             opened += 1
     return opened
 
@@ -144,7 +143,7 @@ async def start_round_now(services: Services, schedule_id: int, now: datetime
                          **_days(schedule)).period
     remind_at, closes_at = window(now.astimezone(zone), zone=zone, **_days(schedule))
     return await _open(services, schedule_id, period=period, opens_at=now, remind_at=remind_at,
-                       closes_at=closes_at)
+                       closes_at=closes_at, now=now)
 
 
 async def _members(services: Services, channel: ChannelRef) -> list[str] | None:
@@ -190,7 +189,8 @@ async def send_reminders(services: Services, round_id: int, now: datetime) -> in
                                             user_id=member),
                           template="checkin.reminder",
                           data={"round_id": round_id, "zone": services.covenant.timezone},
-                          topic=topic_of(round_id), language=schedule.language)
+                          topic=topic_of(round_id), language=schedule.language,
+                          not_before=now)
         row = await session.get(CheckinRound, round_id)
         assert row is not None
         row.reminded = True
@@ -222,7 +222,8 @@ async def close_round(services: Services, round_id: int, now: datetime) -> bool:
         base = step_key(schedule.id, row.period, "")
         topic, language = topic_of(round_id), schedule.language
         await enqueue(session, key=f"{base}results", target=schedule.channel,
-                      template="checkin.results", data=results, topic=topic, language=language)
+                      template="checkin.results", data=results, topic=topic, language=language,
+                      not_before=now)
         if results["enough"]:
             periods, series = await condition_series(session, services, row)
             form = load_form(services.settings.content_dir)
@@ -231,7 +232,7 @@ async def close_round(services: Services, round_id: int, now: datetime) -> bool:
                           template="checkin.chart", kind=Kind.UPLOAD, topic=topic,
                           data={"round_id": round_id, "period": row.period,
                                 "periods": periods, "series": series, "labels": labels,
-                                "language": language}, language=language)
+                                "language": language}, language=language, not_before=now)
         respondents = await answered_by(session, round_id)
         for coordinator in sorted(services.coordinators.ids.get(schedule.platform, ())):
             await enqueue(session, key=f"{base}coordinator:{coordinator}",
@@ -239,7 +240,7 @@ async def close_round(services: Services, round_id: int, now: datetime) -> bool:
                                             user_id=coordinator),
                           template="checkin.results",
                           data={**results, "respondents": respondents, "for_coordinator": True},
-                          topic=topic, language=language)
+                          topic=topic, language=language, not_before=now)
         await session.commit()
     services.outbox.wake()
     return True

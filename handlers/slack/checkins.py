@@ -296,7 +296,7 @@ def register(app: AsyncApp, services: Services) -> None:
         person = person_from(context, body)
         action_id = _whole_number(body["actions"][0].get("value")) or 0
         async with services.sessions() as session:
-            action = await mark_done(session, action_id, by=person)
+            action = await mark_done(session, action_id, by=person, now=services.clock())
             await session.commit()
         services.outbox.wake()
         message = (text("action_marked_done", language, what=action.what) if action
@@ -386,8 +386,17 @@ def register(app: AsyncApp, services: Services) -> None:
 
 
 async def _tell(client: AsyncWebClient, channel: str, user: str, message: str) -> None:
-    """A note only the person sees, in the channel of the check-in."""
+    """A note only the person sees, in the channel of the check-in; a direct message when
+    they are not in that channel (a coordinator planning for a team)."""
     try:
         await client.chat_postEphemeral(channel=channel, user=user, text=message)
+        return
+    except SlackApiError as error:
+        if error.response.get("error") not in ("user_not_in_channel", "channel_not_found",
+                                                "not_in_channel"):
+            logger.exception("could not confirm to %s in %s", user, channel)
+            return
+    try:
+        await client.chat_postMessage(channel=user, text=message)
     except SlackApiError:
-        logger.exception("could not confirm to %s in %s", user, channel)
+        logger.exception("could not confirm to %s", user)
