@@ -37,11 +37,11 @@ def advice(services: Services, form: Form, question_id: str) -> dict | None:
     answer = answer_question(services.desk.index, question.advice_question)
     if not answer.excerpts:
         return None
-    excerpt = answer.excerpts[0]
-    quote = excerpt.text if len(excerpt.text) <= QUOTE_LIMIT else (
-        excerpt.text[:QUOTE_LIMIT].rsplit(" ", 1)[0] + " …")
-    return {"quote": quote, "document": excerpt.source.document,
-            "section": excerpt.source.section}
+    quote = answer.quote if len(answer.quote) <= QUOTE_LIMIT else (
+        answer.quote[:QUOTE_LIMIT].rsplit(" ", 1)[0] + " …")
+    sources = list(dict.fromkeys((s.document, s.section) for s in answer.sources))
+    return {"quote": quote, "sources": [{"document": document, "section": section}
+                                        for document, section in sources]}
 
 
 async def round_results(session: AsyncSession, services: Services, checkin_round: CheckinRound,

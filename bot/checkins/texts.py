@@ -120,7 +120,7 @@ text = Catalog({
         "results_levels": "*Reflectieniveaus*",
         "results_line": "$label: $mean (± $spread) $trend",
         "results_weakest": "*Zwakste conditie: $label.* Uit de handreiking:",
-        "results_source": "— _$document, $section_",
+        "results_source": "— _$document, ${section}_",
         "results_weakest_no_advice": "*Zwakste conditie: $label.* Bespreek samen wat er "
                                      "nodig is.",
         "results_open": "*Open antwoorden*",
@@ -252,7 +252,7 @@ text = Catalog({
         "results_levels": "*Reflection levels*",
         "results_line": "$label: $mean (± $spread) $trend",
         "results_weakest": "*Weakest condition: $label.* From the guidance:",
-        "results_source": "— _$document, $section_",
+        "results_source": "— _$document, ${section}_",
         "results_weakest_no_advice": "*Weakest condition: $label.* Discuss together what is "
                                      "needed.",
         "results_open": "*Open answers*",

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 from bot.checkins.calendar import Cadence
 from bot.checkins.models import CheckinSchedule
 from bot.checkins.questions import Form, Question
+from bot.checkins.render import results_lines, schedule_line, when_local
 from bot.checkins.texts import text
-from bot.texts import format_date, format_time
+from bot.texts import format_date
 from handlers.slack import checkins_ids as ids
 
 SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
@@ -34,11 +35,6 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
     return button
 
 
-def _when(iso: str, zone: str, language: str) -> dict[str, str]:
-    local = datetime.fromisoformat(iso).astimezone(ZoneInfo(zone or "Europe/Amsterdam"))
-    return {"date": format_date(local, language), "time": format_time(local, language)}
-
-
 def _action_line(action: dict, language: str) -> str:
     owner = text("action_owner", language, owner=action["owner"]) if action.get("owner") else ""
     due = (text("action_due", language, date=format_date(date.fromisoformat(action["due_on"]),
@@ -50,7 +46,7 @@ def _action_line(action: dict, language: str) -> str:
 # Outbox messages --------------------------------------------------------------------------
 
 def build_prompt(data: dict, language: str) -> dict:
-    when = _when(data["closes_at"], data.get("zone", ""), language)
+    when = when_local(data["closes_at"], data.get("zone", ""), language)
     summary = text("prompt", language, period=data["period"], **when)
     blocks = [_section(summary)]
     if data.get("anonymous"):
@@ -73,91 +69,13 @@ def build_prompt(data: dict, language: str) -> dict:
 
 
 def build_reminder(data: dict, language: str) -> dict:
-    when = _when(data["closes_at"], data.get("zone", ""), language)
+    when = when_local(data["closes_at"], data.get("zone", ""), language)
     body = text("reminder", language, period=data["period"], channel=data["channel_id"], **when)
     return {"text": body, "blocks": [
         _section(body),
         {"type": "actions", "block_id": f"checkin_remind_{data['round_id']}",
          "elements": [_button(text("button_fill_in", language), ids.FILL_IN,
                               str(data["round_id"]), "primary")]}]}
-
-
-def _label(questions: dict[str, dict], question_id: str, language: str) -> str:
-    question = questions.get(question_id, {})
-    short = question.get("short_en" if language == "en" else "short_nl") or question.get(
-        "en" if language == "en" else "nl") or question_id
-    return f"{question_id} {short}" if question.get("group") == "condition" else short
-
-
-def results_lines(data: dict, language: str) -> list[str]:
-    """The results as paragraphs (shared with the terminal)."""
-    questions = {q["id"]: q for q in data.get("questions", [])}
-    lines = [text("results_title", language, period=data["period"])]
-    if data.get("members"):
-        percent = round(100 * data["answered"] / data["members"])
-        lines.append(text("results_rate", language, answered=data["answered"],
-                          members=data["members"], percent=percent))
-    else:
-        lines.append(text("results_rate_unknown", language, answered=data["answered"]))
-    if "actions_total" in data and data["actions_total"]:
-        lines.append(text("results_actions", language, done=data["actions_done"],
-                          total=data["actions_total"]))
-    if data.get("for_coordinator"):
-        people = ", ".join(f"<@{user}>" for user in data.get("respondents", [])) or text(
-            "results_nobody", language)
-        key = "results_respondents_anonymous" if data.get("anonymous") else "results_respondents"
-        lines.append(text(key, language, people=people))
-    if not data.get("enough"):
-        lines.append(text("results_too_few", language, answered=data["answered"],
-                          min=data["min_group"]))
-        return lines
-    summary = data.get("summary", {})
-
-    def group_lines(group: str) -> list[str]:
-        return [text("results_line", language, label=_label(questions, qid, language),
-                     mean=f"{summary[qid]['mean']:.1f}", spread=f"{summary[qid]['spread']:.1f}",
-                     trend=summary[qid].get("trend", "")).rstrip()
-                for qid, q in questions.items() if q.get("group") == group and qid in summary]
-
-    goal = group_lines("goal")
-    if goal:
-        lines.append("\n".join([text("results_goal", language), *goal]))
-    heading = (text("results_conditions", language, previous=data["previous_period"])
-               if data.get("previous_period") else text("results_conditions_first", language))
-    lines.append("\n".join([heading, *group_lines("condition")]))
-    lines.append("\n".join([text("results_levels", language), *group_lines("level")]))
-    weakest = data.get("weakest")
-    if weakest:
-        label = _label(questions, weakest["question"], language)
-        advice = weakest.get("advice")
-        if advice:
-            quote = "\n".join(f"> {line}" for line in advice["quote"].splitlines() if line)
-            lines.append("\n".join([text("results_weakest", language, label=label), quote,
-                                    text("results_source", language,
-                                         document=advice["document"],
-                                         section=advice["section"])]))
-        else:
-            lines.append(text("results_weakest_no_advice", language, label=label))
-    grouped = data.get("open") or []
-    if grouped:
-        lines.append(text("results_open", language))
-        for group in grouped:
-            question = questions.get(group["question"], {})
-            if "remarks" in group:
-                heading = text("results_remarks", language,
-                               label=_label(questions, group["question"], language))
-                lines.append("\n".join([f"_{heading}_", *(f"• {t}" for t in group["remarks"])]))
-            elif "texts" in group:
-                lines.append("\n".join([f"_{question.get(language, question.get('nl', ''))}_",
-                                        *(f"• {t}" for t in group["texts"])]))
-            elif "counts" in group:
-                options = {o["id"]: o for o in question.get("options", [])}
-                counts = [f"• {options.get(k, {}).get(language, k)}: {n}"
-                          for k, n in group["counts"].items() if n]
-                lines.append("\n".join([f"_{question.get(language, question.get('nl', ''))}_",
-                                        *counts]))
-    lines.append(text("results_act", language))
-    return lines
 
 
 def build_results(data: dict, language: str) -> dict:
@@ -191,19 +109,6 @@ BUILDERS = {"checkin.prompt": build_prompt, "checkin.reminder": build_reminder,
 
 
 # Schedules list ---------------------------------------------------------------------------
-
-def schedule_line(schedule: CheckinSchedule, language: str, *, open_round: dict | None,
-                  zone: str) -> str:
-    state = text("state_paused", language) if schedule.paused else ""
-    if open_round:
-        state += text("state_round_open", language, period=open_round["period"],
-                      **_when(open_round["closes_at"], zone, language))
-    return text("schedule_line", language, channel=schedule.channel_id,
-                cadence=text(f"cadence_{schedule.cadence}", language),
-                kind=text("kind_anonymous" if schedule.anonymous else "kind_named", language),
-                days=schedule.open_days, remind=schedule.remind_days_before_close,
-                min=schedule.min_group, state=state)
-
 
 def build_schedule_list(schedules: list[tuple[CheckinSchedule, dict | None]], language: str,
                         zone: str) -> dict:
@@ -353,10 +258,6 @@ def build_action_modal(language: str, *, round_id: int) -> dict:
                 _input(b["due_on"], text("field_due", language), {"type": "datepicker"},
                        optional=True),
             ]}
-
-
-def local_default(moment: datetime, zone: ZoneInfo) -> datetime:
-    return moment.astimezone(zone)
 
 
 def combine_local(day: str, wall: str, zone: ZoneInfo) -> datetime:
