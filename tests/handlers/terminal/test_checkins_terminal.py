@@ -1,6 +1,7 @@
 """The terminal chat: a coordinator plans and starts a check-in, fills it in by numbers,
 closes it and sees the results with the chart saved as a PNG whose path is printed."""
 
+import asyncio
 import io
 import re
 from pathlib import Path
@@ -41,6 +42,6 @@ async def test_fill_in_by_numbers_then_close_and_see_results_with_chart(services
     shown = await coordinator.reply("checkin sluit 1")
     assert "Respons: 3 antwoorden" in shown and "Goed overleg" in shown
     path = Path(re.search(r"Grafiek opgeslagen: (\S+\.png)", shown).group(1))
-    assert path.read_bytes().startswith(b"\x89PNG")
+    assert (await asyncio.to_thread(path.read_bytes)).startswith(b"\x89PNG")
     assert "Uitslag check-in" in printed.getvalue()
     assert "geen check-in" in (await coordinator.reply("checkin")).lower()
