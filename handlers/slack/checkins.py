@@ -163,9 +163,9 @@ def register(app: AsyncApp, services: Services) -> None:
                                              is_new=schedule_id is None).items():
             errors.setdefault(ids.FIELD_BLOCK[field], problem)
         if b["channel"] not in errors:
-            problem = await channel_problem(services, chosen.channel, language)
-            if problem:
-                errors[b["channel"]] = problem
+            refused = await channel_problem(services, chosen.channel, language)
+            if refused:
+                errors[b["channel"]] = refused
         if errors:
             await ack(response_action="errors", errors=errors)
             return

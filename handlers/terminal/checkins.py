@@ -163,14 +163,14 @@ async def checkin(chat, rest: str) -> str:
     if word == "plan":
         first = default_first_opening(services.clock(), services.covenant.zone)
         async with services.sessions() as session:
-            schedule = await create_schedule(session, ScheduleInput(
+            planned = await create_schedule(session, ScheduleInput(
                 channel=ChannelRef(chat.person.platform, chat.person.workspace_id,
                                    TEAM_CHANNEL), first_opens_at=first), by=chat.person,
                 language=language)
             await session.commit()
         local = services.covenant.local(first)
-        return text("terminal_planned", language, id=schedule.id,
-                    cadence=text(f"cadence_{schedule.cadence}", language),
+        return text("terminal_planned", language, id=planned.id,
+                    cadence=text(f"cadence_{planned.cadence}", language),
                     date=format_date(local, language), time=format_time(local, language))
     if word in ("lijst", "list"):
         async with services.sessions() as session:
