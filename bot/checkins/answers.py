@@ -67,14 +67,17 @@ def clean(form: Form, answers: dict) -> dict:
     return kept
 
 
-async def round_for_answer(session: AsyncSession, round_id: int, now: datetime
+async def round_for_answer(session: AsyncSession, round_id: int, now: datetime,
+                           person: Person | None = None
                            ) -> tuple[CheckinRound | None, Saved | None]:
-    """The round, or why it takes no answers: unknown, or closed (also when its closing time
-    passed and the due job has not run yet)."""
+    """The round, or why it takes no answers: unknown (also to someone of another workspace),
+    or closed (also when its closing time passed and the due job has not run yet)."""
     checkin_round = await session.get(CheckinRound, round_id)
     schedule = (await session.get(CheckinSchedule, checkin_round.schedule_id)
                 if checkin_round else None)
-    if checkin_round is None or schedule is None or schedule.deleted:
+    if checkin_round is None or schedule is None or schedule.deleted or (
+            person is not None and (person.platform, person.workspace_id)
+            != (schedule.platform, schedule.workspace_id)):
         return None, Saved.UNKNOWN
     if checkin_round.state != RoundState.OPEN or as_utc(checkin_round.closes_at) <= now:
         return checkin_round, Saved.CLOSED
@@ -95,7 +98,7 @@ async def save_answers(sessions, form: Form, person: Person, round_id: int, answ
     """Stores or replaces the person's answers while the round is open."""
     for _attempt in range(2):  # a double click may insert the same row twice at once
         async with sessions() as session:
-            _, refused = await round_for_answer(session, round_id, now)
+            _, refused = await round_for_answer(session, round_id, now, person)
             if refused is not None:
                 return refused
             existing = await response_of(session, round_id, person)

@@ -199,7 +199,8 @@ def register(app: AsyncApp, services: Services) -> None:
         person = person_from(context, body)
         round_id = _whole_number(body["actions"][0].get("value")) or 0
         async with services.sessions() as session:
-            checkin_round, refused = await round_for_answer(session, round_id, services.clock())
+            checkin_round, refused = await round_for_answer(session, round_id, services.clock(),
+                                                            person)
             if refused is Saved.UNKNOWN or checkin_round is None:
                 await respond(text=text("unknown_round", language), response_type="ephemeral",
                               replace_original=False)
