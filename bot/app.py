@@ -64,12 +64,16 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow,
 
 def domain_views() -> dict[str, ViewLoader]:
     """What each capability renders at send time, by outbox template name."""
-    return {}
+    from bot.checkins.views import checkin_views
+
+    return {**checkin_views()}
 
 
 def due_jobs(services: Services) -> dict[str, DueJob]:
     """Each capability's scheduled work, by name; the scheduler runs them when due."""
-    return {}
+    from bot.checkins.rounds import due_job as checkins_due
+
+    return {"checkins": checkins_due(services)}
 
 
 def build_slack_client(settings: Settings) -> AsyncWebClient:
