@@ -55,12 +55,16 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow) -> Servic
 
 def domain_views() -> dict[str, ViewLoader]:
     """What each capability renders at send time, by outbox template name."""
-    return {}
+    from bot.meetings.views import meeting_views
+
+    return {**meeting_views()}
 
 
 def due_jobs(services: Services) -> dict[str, DueJob]:
     """Each capability's scheduled work, by name; the scheduler runs them when due."""
-    return {}
+    from bot.meetings.reminders import REMIND_JOB, reminder_job
+
+    return {REMIND_JOB: reminder_job(services)}
 
 
 def build_slack_client(settings: Settings) -> AsyncWebClient:

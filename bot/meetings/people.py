@@ -1,0 +1,82 @@
+"""What people and coordinators ask of a meeting: the participant list and its CSV, the
+profile asked after a first sign-up, where someone stands, the meetings still open."""
+
+from dataclasses import dataclass
+
+from bot.deps import Services
+from bot.identity import ChannelRef, Person
+from bot.meetings.models import Meeting, MeetingState, Profile, Registration
+from bot.meetings.notices import send_export
+from bot.meetings.planning import Gone, NotCoordinator
+from bot.meetings.roster import ChannelMembers, Roster, load_roster, profile_of, save_profile
+from bot.meetings.store import open_meetings, registration_of
+from bot.meetings.views import load_meeting_view
+
+
+async def participant_list(services: Services, person: Person, meeting_id: int,
+                           members: ChannelMembers | None = None) -> Roster:
+    """The deelnemerslijst; with `members`, also who in the invited channels has not
+    answered (the bot itself and people who answered are left out)."""
+    if not services.coordinators.includes(person):
+        raise NotCoordinator()
+    async with services.sessions() as db:
+        roster = await load_roster(db, meeting_id)
+    if roster is None:
+        raise Gone("meeting_gone")
+    if members is not None:
+        seen: dict[str, None] = {}
+        for channel in roster.channels:
+            for user in await members.members(channel):
+                if user not in roster.answered:
+                    seen[user] = None
+        roster.not_answered = list(seen)
+    return roster
+
+
+async def export_participants(services: Services, person: Person, meeting_id: int) -> None:
+    """Sends the CSV (name badges) to the coordinator's DM as a file, through the outbox."""
+    if not services.coordinators.includes(person):
+        raise NotCoordinator()
+    async with services.sessions() as db:
+        meeting = await db.get(Meeting, meeting_id)
+        if meeting is None:
+            raise Gone("meeting_gone")
+        await send_export(db, meeting, ChannelRef.direct(person), services.clock())
+        await db.commit()
+    services.outbox.wake()
+
+
+async def profile(services: Services, person: Person) -> Profile | None:
+    async with services.sessions() as db:
+        return await profile_of(db, person)
+
+
+async def set_profile(services: Services, person: Person, *, organisation: str, role: str,
+                      name: str | None = None) -> None:
+    async with services.sessions() as db:
+        await save_profile(db, person, organisation=organisation, role=role, name=name,
+                           now=services.clock())
+        await db.commit()
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A meeting as one person sees it: the invitation's view data and their registration."""
+
+    view: dict
+    registration: Registration | None
+
+
+async def standing(services: Services, person: Person, meeting_id: int) -> Standing | None:
+    async with services.sessions() as db:
+        view = await load_meeting_view(db, meeting_id, services.clock())
+        if view is None:
+            return None
+        return Standing(view, await registration_of(db, meeting_id, person))
+
+
+async def current_meetings(services: Services) -> list[Meeting]:
+    """Meetings not cancelled, newest first."""
+    async with services.sessions() as db:
+        meetings = await open_meetings(db)
+    return [m for m in reversed(meetings) if m.state == MeetingState.OPEN]

@@ -1,0 +1,308 @@
+"""Everything a person reads about meetings, in Dutch (default) and English."""
+
+from bot.texts import SHARED, Catalog
+
+text = Catalog({
+    "nl": {
+        # Answers to a click
+        "confirmed": "Je bent aangemeld voor $session. Je krijgt een bevestiging met een "
+                     "agenda-bestand in een privébericht.",
+        "waitlisted": "Deze sessie is vol. Je staat op de wachtlijst voor $session; komt er een "
+                      "plek vrij, dan krijg je die automatisch en hoor je het van mij.",
+        "already_confirmed": "Je bent al aangemeld voor deze sessie.",
+        "already_waitlisted": "Je staat al op de wachtlijst voor deze sessie.",
+        "switch_full": "Die sessie is vol. Je houdt je plek in je huidige sessie.",
+        "withdrawn": "Je bent afgemeld. Jammer dat je er niet bij bent!",
+        "declined": "Dank je voor je antwoord. Je staat genoteerd als 'kan niet'.",
+        "already_withdrawn": "Je bent al afgemeld.",
+        "already_declined": "Je had al laten weten dat je niet kunt.",
+        "not_registered": "Je bent nog niet aangemeld voor deze bijeenkomst.",
+        "changed_meanwhile": "Je aanmelding veranderde net tegelijk. Probeer het nog eens.",
+        "meeting_gone": "Deze bijeenkomst bestaat niet (meer).",
+        "session_gone": "Deze sessie bestaat niet (meer).",
+        "meeting_cancelled": "Deze bijeenkomst is afgelast. Aanmelden kan niet meer.",
+        "session_cancelled": "Deze sessie is afgelast. Kies gerust een andere sessie.",
+        "session_past": "Deze sessie is al begonnen of voorbij.",
+        "closed": "De aanmelding voor deze bijeenkomst is gesloten (de deadline is verstreken). "
+                  "Neem contact op met een coördinator als je toch wilt komen.",
+        "choose_session": "Kies de sessie waar je naartoe wilt:",
+        # Field errors in the form
+        "error_title": "Geef de bijeenkomst een titel.",
+        "error_channels": "Kies minstens één kanaal om uit te nodigen.",
+        "error_no_session": "Voeg minstens één sessie toe.",
+        "error_capacity": "Vul een heel getal van 1 of meer in.",
+        "error_day_missing": "Kies een datum.",
+        "error_time_missing": "Kies een begin- en eindtijd.",
+        "error_end_before_start": "De eindtijd moet na de begintijd liggen.",
+        "error_in_past": "Deze datum en tijd liggen in het verleden.",
+        "error_deadline_past": "De deadline ligt in het verleden.",
+        "error_deadline_after_session": "De deadline moet vóór de eerste sessie liggen.",
+        # Direct messages
+        "dm_confirmed": "✅ Je bent aangemeld voor *$title* op $session. In de bijlage staat "
+                        "het agenda-bestand.",
+        "dm_promoted": "🎉 Er kwam een plek vrij: je bent nu aangemeld voor *$title* op "
+                       "$session. In de bijlage staat het agenda-bestand.",
+        "dm_changed": "📅 De sessie van *$title* is gewijzigd: nu $session. Het bijgewerkte "
+                      "agenda-bestand zit in de bijlage.",
+        "dm_withdrawn": "Je bent afgemeld voor *$title* op $session. Met de bijlage verdwijnt "
+                        "de afspraak uit je agenda.",
+        "dm_moved_from": "Je plek voor *$title* op $session is vrijgegeven, omdat je naar een "
+                         "andere sessie bent gegaan.",
+        "dm_session_cancelled": "❌ De sessie van *$title* op $session is afgelast. Met de "
+                                "bijlage verdwijnt de afspraak uit je agenda.",
+        "dm_meeting_cancelled": "❌ De bijeenkomst *$title* is afgelast (je sessie: $session). "
+                                "Met de bijlage verdwijnt de afspraak uit je agenda.",
+        "dm_waitlisted": "Je staat op de wachtlijst voor *$title* op $session (plaats $place). "
+                         "Komt er een plek vrij, dan hoor je het meteen.",
+        "dm_changed_waitlist": "📅 De sessie van *$title* waarvoor je op de wachtlijst staat is "
+                               "gewijzigd: nu $session.",
+        "dm_session_cancelled_waitlist": "De sessie van *$title* op $session is afgelast; je "
+                                         "wachtlijstplek vervalt. Kies gerust een andere sessie.",
+        "dm_meeting_cancelled_waitlist": "De bijeenkomst *$title* is afgelast; je "
+                                         "wachtlijstplek vervalt.",
+        "dm_reminder": "⏰ Herinnering: *$title* is $when, $session.",
+        "when_tomorrow": "morgen",
+        "when_days": "over $days dagen",
+        # The invitation
+        "invite_intro": "📣 Uitnodiging: *$title*",
+        "agenda": "Agenda",
+        "practical": "Praktisch",
+        "mandatory": "Deze bijeenkomst is verplicht voor de doelgroep.",
+        "optional": "Deze bijeenkomst is niet verplicht, maar we zien je graag.",
+        "deadline": "Aanmelden kan tot $date $time.",
+        "session_line": "*$date*, $start-$end",
+        "seats_left": "nog $left van $capacity plekken vrij",
+        "full": "vol, $waitlist op de wachtlijst",
+        "session_off": "afgelast",
+        "sign_up": "Aanmelden",
+        "cannot": "Ik kan niet",
+        "change_session": "Wijzig sessie",
+        "withdraw": "Afmelden",
+        "participants": "Deelnemerslijst",
+        "invite_closed": "De aanmelding is gesloten.",
+        "invite_cancelled": "❌ Deze bijeenkomst is afgelast.",
+        "session_label": "$date $start-$end$place",
+        # The form
+        "modal_title": "Nieuwe bijeenkomst",
+        "modal_submit": "Uitnodigen",
+        "modal_cancel": "Annuleren",
+        "field_title": "Titel",
+        "field_description": "Beschrijving",
+        "field_agenda": "Agenda",
+        "field_practical": "Praktische informatie",
+        "field_mandatory": "Verplicht",
+        "mandatory_option": "Deze bijeenkomst is verplicht",
+        "field_deadline": "Aanmelden kan tot",
+        "field_channels": "Uitnodigen in kanalen",
+        "session_heading": "Sessie $number",
+        "field_day": "Datum",
+        "field_start": "Begintijd",
+        "field_end": "Eindtijd",
+        "field_location": "Locatie of online link",
+        "field_capacity": "Aantal plekken",
+        "add_session": "Sessie toevoegen",
+        "created": "De bijeenkomst *$title* is aangemaakt; de uitnodiging gaat naar $channels.",
+        # Profile
+        "profile_title": "Over jou",
+        "profile_intro": "Voor de deelnemerslijst en de naambordjes: bij welke organisatie werk "
+                         "je en wat is je rol? Dit vraag ik één keer; je kunt het later "
+                         "wijzigen.",
+        "field_name": "Naam (voor je naambordje)",
+        "field_organisation": "Organisatie",
+        "field_role": "Rol",
+        "profile_button": "Organisatie en rol",
+        "profile_save": "Opslaan",
+        "profile_saved": "Dank je, je organisatie ($organisation) en rol ($role) staan genoteerd.",
+        "profile_missing": "Kies een organisatie en een rol.",
+        # Participant list
+        "list_title": "Deelnemerslijst *$title*",
+        "list_session": "*$session*: $count aangemeld, $waitlist op de wachtlijst",
+        "list_nobody": "nog niemand",
+        "list_waitlist": "Wachtlijst",
+        "list_declined": "Kan niet ($count)",
+        "list_not_answered": "Uitgenodigd, nog geen antwoord ($count)",
+        "list_unknown_profile": "organisatie en rol onbekend",
+        "export": "Exporteer CSV",
+        "export_sent": "De deelnemerslijst komt als CSV-bestand in je privéberichten.",
+        "export_comment": "Deelnemerslijst van *$title* ($confirmed aangemeld), voor de "
+                          "naambordjes.",
+        "csv_header": "naam|organisatie|rol|sessie",
+        "no_meetings": "Er zijn geen geplande bijeenkomsten.",
+        "pick_meeting": "Welke bijeenkomst?",
+        # Coordinator changes
+        "change_title": "Sessie wijzigen",
+        "change_save": "Opslaan",
+        "change_saved": "De sessie is gewijzigd; wie zich heeft aangemeld krijgt bericht.",
+        "cancel_session": "Sessie afgelasten",
+        "cancel_meeting": "Bijeenkomst afgelasten",
+        "cancel_session_done": "De sessie is afgelast; wie zich had aangemeld krijgt bericht.",
+        "cancel_meeting_done": "De bijeenkomst is afgelast; wie zich had aangemeld krijgt "
+                               "bericht.",
+        "confirm_cancel": "Weet je het zeker? Iedereen die zich aanmeldde krijgt bericht.",
+        "confirm_yes": "Ja, afgelasten",
+        "confirm_no": "Nee",
+        "manage_title": "Beheer: *$title*",
+        "usage": "Gebruik: `/bijeenkomst` of `/bijeenkomst nieuw` om een bijeenkomst te maken, "
+                 "`/bijeenkomst lijst` voor de deelnemerslijst, `/bijeenkomst beheer` om een "
+                 "sessie te wijzigen of af te gelasten.",
+        # Terminal
+        "t_ask_title": "Titel van de bijeenkomst? (leeg: \"$default\")",
+        "t_ask_sessions": "Sessies, één per regel als 'JJJJ-MM-DD UU:MM-UU:MM plekken locatie' "
+                          "(lege regel: klaar).",
+        "t_ask_deadline": "Aanmelden kan tot (JJJJ-MM-DD UU:MM, leeg: geen deadline)?",
+        "t_bad_line": "Dat begrijp ik niet; schrijf bijvoorbeeld '2026-12-10 09:30-12:00 40 "
+                      "Stadhuis'.",
+        "t_bad_deadline": "Schrijf de deadline als JJJJ-MM-DD UU:MM.",
+        "t_ask_organisation": "Bij welke organisatie werk je? Kies een nummer:",
+        "t_ask_role": "Wat is je rol? Kies een nummer:",
+        "t_bad_number": "Kies een nummer uit de lijst.",
+        "t_invalid": "Dat kan zo niet:",
+        "t_menu_hint": "Typ 'bijeenkomst nieuw' om er een te maken.",
+    },
+    "en": {
+        "confirmed": "You are signed up for $session. A confirmation with a calendar file "
+                     "follows in a direct message.",
+        "waitlisted": "This session is full. You are on the waitlist for $session; when a place "
+                      "frees up, it is yours automatically and I will tell you.",
+        "already_confirmed": "You are already signed up for this session.",
+        "already_waitlisted": "You are already on the waitlist for this session.",
+        "switch_full": "That session is full. You keep your place in your current session.",
+        "withdrawn": "You are no longer signed up. Sorry you cannot make it!",
+        "declined": "Thanks for letting us know. You are noted as 'cannot come'.",
+        "already_withdrawn": "You have already withdrawn.",
+        "already_declined": "You had already said you cannot come.",
+        "not_registered": "You are not signed up for this meeting yet.",
+        "changed_meanwhile": "Your registration changed at the same moment. Please try again.",
+        "meeting_gone": "This meeting does not exist (any more).",
+        "session_gone": "This session does not exist (any more).",
+        "meeting_cancelled": "This meeting has been cancelled. Signing up is no longer possible.",
+        "session_cancelled": "This session has been cancelled. Feel free to pick another one.",
+        "session_past": "This session has already started or is over.",
+        "closed": "Registration for this meeting has closed (the deadline has passed). Contact a "
+                  "coordinator if you would still like to come.",
+        "choose_session": "Pick the session you want to attend:",
+        "error_title": "Give the meeting a title.",
+        "error_channels": "Pick at least one channel to invite.",
+        "error_no_session": "Add at least one session.",
+        "error_capacity": "Enter a whole number of 1 or more.",
+        "error_day_missing": "Pick a date.",
+        "error_time_missing": "Pick a start and end time.",
+        "error_end_before_start": "The end time must be after the start time.",
+        "error_in_past": "This date and time are in the past.",
+        "error_deadline_past": "The deadline is in the past.",
+        "error_deadline_after_session": "The deadline must be before the first session.",
+        "dm_confirmed": "✅ You are signed up for *$title* on $session. The calendar file is "
+                        "attached.",
+        "dm_promoted": "🎉 A place freed up: you are now signed up for *$title* on $session. "
+                       "The calendar file is attached.",
+        "dm_changed": "📅 The session of *$title* has changed: now $session. The updated "
+                      "calendar file is attached.",
+        "dm_withdrawn": "You are no longer signed up for *$title* on $session. The attachment "
+                        "removes it from your calendar.",
+        "dm_moved_from": "Your place for *$title* on $session was released because you moved "
+                         "to another session.",
+        "dm_session_cancelled": "❌ The session of *$title* on $session is cancelled. The "
+                                "attachment removes it from your calendar.",
+        "dm_meeting_cancelled": "❌ The meeting *$title* is cancelled (your session: $session). "
+                                "The attachment removes it from your calendar.",
+        "dm_waitlisted": "You are on the waitlist for *$title* on $session (place $place). When "
+                         "a place frees up, you will hear right away.",
+        "dm_changed_waitlist": "📅 The session of *$title* you are waitlisted for has changed: "
+                               "now $session.",
+        "dm_session_cancelled_waitlist": "The session of *$title* on $session is cancelled; your "
+                                         "waitlist place lapses. Feel free to pick another one.",
+        "dm_meeting_cancelled_waitlist": "The meeting *$title* is cancelled; your waitlist "
+                                         "place lapses.",
+        "dm_reminder": "⏰ Reminder: *$title* is $when, $session.",
+        "when_tomorrow": "tomorrow",
+        "when_days": "in $days days",
+        "invite_intro": "📣 Invitation: *$title*",
+        "agenda": "Agenda",
+        "practical": "Practical",
+        "mandatory": "Attendance is mandatory for the target group.",
+        "optional": "Attendance is optional, but we would love to see you.",
+        "deadline": "Sign up until $date $time.",
+        "session_line": "*$date*, $start-$end",
+        "seats_left": "$left of $capacity places left",
+        "full": "full, $waitlist on the waitlist",
+        "session_off": "cancelled",
+        "sign_up": "Sign up",
+        "cannot": "I can't come",
+        "change_session": "Change session",
+        "withdraw": "Withdraw",
+        "participants": "Participant list",
+        "invite_closed": "Registration has closed.",
+        "invite_cancelled": "❌ This meeting has been cancelled.",
+        "session_label": "$date $start-$end$place",
+        "modal_title": "New meeting",
+        "modal_submit": "Invite",
+        "modal_cancel": "Cancel",
+        "field_title": "Title",
+        "field_description": "Description",
+        "field_agenda": "Agenda",
+        "field_practical": "Practical information",
+        "field_mandatory": "Mandatory",
+        "mandatory_option": "This meeting is mandatory",
+        "field_deadline": "Sign up until",
+        "field_channels": "Invite in channels",
+        "session_heading": "Session $number",
+        "field_day": "Date",
+        "field_start": "Start time",
+        "field_end": "End time",
+        "field_location": "Location or online link",
+        "field_capacity": "Places",
+        "add_session": "Add session",
+        "created": "The meeting *$title* was created; the invitation goes to $channels.",
+        "profile_title": "About you",
+        "profile_intro": "For the participant list and name badges: which organisation do you "
+                         "work for and what is your role? I ask this once; you can change it "
+                         "later.",
+        "field_name": "Name (for your badge)",
+        "field_organisation": "Organisation",
+        "field_role": "Role",
+        "profile_button": "Organisation and role",
+        "profile_save": "Save",
+        "profile_saved": "Thanks, your organisation ($organisation) and role ($role) are noted.",
+        "profile_missing": "Pick an organisation and a role.",
+        "list_title": "Participant list *$title*",
+        "list_session": "*$session*: $count signed up, $waitlist on the waitlist",
+        "list_nobody": "nobody yet",
+        "list_waitlist": "Waitlist",
+        "list_declined": "Cannot come ($count)",
+        "list_not_answered": "Invited, no answer yet ($count)",
+        "list_unknown_profile": "organisation and role unknown",
+        "export": "Export CSV",
+        "export_sent": "The participant list comes as a CSV file in your direct messages.",
+        "export_comment": "Participant list of *$title* ($confirmed signed up), for the name "
+                          "badges.",
+        "csv_header": "name|organisation|role|session",
+        "no_meetings": "There are no planned meetings.",
+        "pick_meeting": "Which meeting?",
+        "change_title": "Change session",
+        "change_save": "Save",
+        "change_saved": "The session was changed; everyone signed up is told.",
+        "cancel_session": "Cancel session",
+        "cancel_meeting": "Cancel meeting",
+        "cancel_session_done": "The session is cancelled; everyone signed up is told.",
+        "cancel_meeting_done": "The meeting is cancelled; everyone signed up is told.",
+        "confirm_cancel": "Are you sure? Everyone who signed up will be told.",
+        "confirm_yes": "Yes, cancel",
+        "confirm_no": "No",
+        "manage_title": "Manage: *$title*",
+        "usage": "Use `/bijeenkomst` or `/bijeenkomst nieuw` to create a meeting, `/bijeenkomst "
+                 "lijst` for the participant list, `/bijeenkomst beheer` to change or cancel "
+                 "a session.",
+        "t_ask_title": "Title of the meeting? (empty: \"$default\")",
+        "t_ask_sessions": "Sessions, one per line as 'YYYY-MM-DD HH:MM-HH:MM places location' "
+                          "(empty line: done).",
+        "t_ask_deadline": "Sign up until (YYYY-MM-DD HH:MM, empty: no deadline)?",
+        "t_bad_line": "I do not understand that; write for example '2026-12-10 09:30-12:00 40 "
+                      "City hall'.",
+        "t_bad_deadline": "Write the deadline as YYYY-MM-DD HH:MM.",
+        "t_ask_organisation": "Which organisation do you work for? Pick a number:",
+        "t_ask_role": "What is your role? Pick a number:",
+        "t_bad_number": "Pick a number from the list.",
+        "t_invalid": "That does not work:",
+        "t_menu_hint": "Type 'bijeenkomst nieuw' to create one.",
+    },
+}, fallback=SHARED)
