@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from bot.deps import Services
 from bot.identity import ChannelRef, Person
-from bot.meetings.models import Meeting, MeetingState, Profile, Registration
+from bot.meetings.models import Meeting, MeetingSession, MeetingState, Profile, Registration
 from bot.meetings.notices import send_export
 from bot.meetings.planning import Gone, NotCoordinator
 from bot.meetings.roster import ChannelMembers, Roster, load_roster, profile_of, save_profile
@@ -51,8 +51,9 @@ async def profile(services: Services, person: Person) -> Profile | None:
         return await profile_of(db, person)
 
 
-async def set_profile(services: Services, person: Person, *, organisation: str, role: str,
-                      name: str | None = None) -> None:
+async def set_profile(services: Services, person: Person, *, organisation: str | None = None,
+                      role: str | None = None, name: str | None = None) -> None:
+    """Stores organisation, role and badge name (None keeps what is stored)."""
     async with services.sessions() as db:
         await save_profile(db, person, organisation=organisation, role=role, name=name,
                            now=services.clock())
@@ -80,3 +81,16 @@ async def current_meetings(services: Services) -> list[Meeting]:
     async with services.sessions() as db:
         meetings = await open_meetings(db)
     return [m for m in reversed(meetings) if m.state == MeetingState.OPEN]
+
+
+async def session_view_of(services: Services, session_id: int) -> tuple[dict, dict] | None:
+    """A session's view data with its meeting's, for the change form."""
+    async with services.sessions() as db:
+        session = await db.get(MeetingSession, session_id)
+        if session is None:
+            return None
+        view = await load_meeting_view(db, session.meeting_id, services.clock())
+    if view is None:
+        return None
+    found = next(s for s in view["sessions"] if s["id"] == session_id)
+    return view, found

@@ -127,16 +127,18 @@ async def profile_of(db: AsyncSession, person: Person) -> Profile | None:
     return rows.first()
 
 
-async def save_profile(db: AsyncSession, person: Person, *, organisation: str, role: str,
-                       name: str | None, now: datetime) -> None:
-    """One profile per person (an upsert on its UNIQUE key); the caller commits."""
+async def save_profile(db: AsyncSession, person: Person, *, organisation: str | None,
+                       role: str | None, name: str | None, now: datetime) -> None:
+    """One profile per person (an upsert on its UNIQUE key); None keeps what is stored. The
+    caller commits."""
     dialect = db.bind.dialect.name if db.bind is not None else "sqlite"
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Profile)
-    values = {"organisation": organisation, "role": role, "updated_at": now}
-    if name is not None:
-        values["name"] = name
+    given = {"organisation": organisation, "role": role, "name": name}
+    changes = {key: value for key, value in given.items() if value is not None}
     statement = insert.values(platform=person.platform, workspace_id=person.workspace_id,
-                              user_id=person.user_id, name=name or "", organisation=organisation,
-                              role=role, updated_at=now).on_conflict_do_update(
-        index_elements=["platform", "workspace_id", "user_id"], set_=values)
+                              user_id=person.user_id, updated_at=now,
+                              **{key: value or "" for key, value in given.items()}
+                              ).on_conflict_do_update(
+        index_elements=["platform", "workspace_id", "user_id"],
+        set_={**changes, "updated_at": now})
     await db.execute(statement)

@@ -114,6 +114,7 @@ text = Catalog({
         "profile_save": "Opslaan",
         "profile_saved": "Dank je, je organisatie ($organisation) en rol ($role) staan genoteerd.",
         "profile_missing": "Kies een organisatie en een rol.",
+        "profile_noted": "Genoteerd: $value.",
         # Participant list
         "list_title": "Deelnemerslijst *$title*",
         "list_session": "*$session*: $count aangemeld, $waitlist op de wachtlijst",
@@ -264,6 +265,7 @@ text = Catalog({
         "profile_save": "Save",
         "profile_saved": "Thanks, your organisation ($organisation) and role ($role) are noted.",
         "profile_missing": "Pick an organisation and a role.",
+        "profile_noted": "Noted: $value.",
         "list_title": "Participant list *$title*",
         "list_session": "*$session*: $count signed up, $waitlist on the waitlist",
         "list_nobody": "nobody yet",
