@@ -89,12 +89,11 @@ async def _sign_up(db: AsyncSession, person: Person, session_id: int, now: datet
                    ) -> Outcome:
     ticket, meeting = await _take_ticket(db, session_id, now)
     assert meeting.id is not None
-    registration_id = await _insert_registration(db, meeting.id, person, session_id, ticket, now)
-    first_time = registration_id is not None
-    if registration_id is not None:
-        registration = await db.get(Registration, registration_id)
-        assert registration is not None
-        previous: _Held | None = None
+    inserted = await _insert_registration(db, meeting.id, person, session_id, ticket, now)
+    first_time = inserted is not None
+    previous: _Held | None = None
+    if inserted is not None:
+        registration = inserted
     else:
         registration = await _locked_registration(db, meeting.id, person)
         if registration.status in ACTIVE and registration.session_id == session_id:
@@ -106,7 +105,7 @@ async def _sign_up(db: AsyncSession, person: Person, session_id: int, now: datet
     if (not seated and previous is not None and previous.status == Status.CONFIRMED):
         raise Refused("switch_full")  # keep the seat they have rather than a waitlist place
     if seated:
-        await _set(db, registration, now, status=Status.CONFIRMED)
+        await _set(db, registration, now, status=Status.CONFIRMED, reload=previous is not None)
     if previous is not None and previous.status in ACTIVE and previous.session_id is not None:
         await _leave(db, meeting, previous, registration, now)
     await tell(db, meeting, registration, reason=registration.status, now=now)
@@ -242,8 +241,8 @@ async def _claim_seat(db: AsyncSession, session_id: int) -> bool:
 
 async def _insert_registration(db: AsyncSession, meeting_id: int, person: Person,
                                session_id: int | None, ticket: int, now: datetime, *,
-                               status: Status = Status.WAITLISTED) -> int | None:
-    """The person's registration, unless they have one (then None)."""
+                               status: Status = Status.WAITLISTED) -> Registration | None:
+    """The person's new registration, unless they have one (then None)."""
     dialect = db.bind.dialect.name if db.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (insert(Registration).values(
@@ -252,8 +251,9 @@ async def _insert_registration(db: AsyncSession, meeting_id: int, person: Person
         position=ticket, version=1, created_at=now, updated_at=now)
         .on_conflict_do_nothing(
             index_elements=["meeting_id", "platform", "workspace_id", "user_id"])
-        .returning(Registration.id))
-    return (await db.execute(statement)).scalar_one_or_none()
+        .returning(*Registration.__table__.columns))  # type: ignore[attr-defined]
+    row = (await db.execute(statement)).first()
+    return Registration(**row._mapping) if row is not None else None
 
 
 async def _locked_registration(db: AsyncSession, meeting_id: int, person: Person
@@ -272,7 +272,7 @@ async def _locked_registration(db: AsyncSession, meeting_id: int, person: Person
 
 async def _set(db: AsyncSession, registration: Registration, now: datetime, *,
                expect: int | None = None, expect_status: str | None = None,
-               **values: object) -> bool:
+               reload: bool = True, **values: object) -> bool:
     """Changes a registration (a new version); with `expect`, only if nobody changed it
     since it was read (compare-and-set)."""
     statement = update(Registration).where(col(Registration.id) == registration.id)
@@ -285,7 +285,13 @@ async def _set(db: AsyncSession, registration: Registration, now: datetime, *,
                                                updated_at=now))
     if not result.rowcount:
         return False
-    await db.refresh(registration)
+    if reload:
+        await db.refresh(registration)
+    else:  # a row this transaction inserted: what changed is known
+        for key, value in values.items():
+            setattr(registration, key, value)
+        registration.version += 1
+        registration.updated_at = now
     return True
 
 
