@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 
+from bot.meetings.content import check_meetings
 from bot.questions.guidance.content import ContentError, check_content, load_library
 from bot.questions.guidance.retrieval import GuidanceIndex
 from bot.settings import Settings
@@ -65,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _content_check(settings: Settings) -> int:
-    problems = check_content(settings.content_dir)
+    problems = check_content(settings.content_dir) + check_meetings(settings.content_dir)
     for problem in problems:
         print(problem)
     if problems:

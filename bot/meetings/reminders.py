@@ -17,6 +17,9 @@ __all__ = ["REMIND_JOB", "reminder_job", "send_reminders"]
 
 
 def reminder_job(services: Services) -> DueJob:
+    """The due job; reads content/meetings now, so bad content stops the start."""
+    meeting_defaults(services)
+
     async def remind_meetings(now: datetime) -> None:
         await send_reminders(services, now)
     return remind_meetings
