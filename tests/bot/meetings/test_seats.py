@@ -64,3 +64,58 @@ async def test_one_person_clicking_ten_times_holds_one_place(services, make_meet
     assert len(await _registrations(services)) == 1
     (session,) = await _sessions(services, meeting.id)
     assert session.taken == 1
+
+
+async def test_switch_frees_the_seat_for_the_first_on_that_waitlist(services, make_meeting):
+    meeting = await make_meeting(capacities=(1, 3))
+    first, second = await _sessions(services, meeting.id)
+    assert (await sign_up(services, person("U1"), first.id)).code == "confirmed"
+    assert (await sign_up(services, person("U2"), first.id)).code == "waitlisted"
+    assert (await sign_up(services, person("U3"), first.id)).code == "waitlisted"
+    assert (await sign_up(services, person("U1"), second.id)).code == "confirmed"
+    statuses = {r.user_id: (r.session_id, r.status) for r in await _registrations(services)}
+    assert statuses == {"U1": (second.id, "confirmed"), "U2": (first.id, "confirmed"),
+                        "U3": (first.id, "waitlisted")}
+    assert [s.taken for s in await _sessions(services, meeting.id)] == [1, 1]
+
+
+async def test_switching_to_a_full_session_keeps_the_seat(services, make_meeting):
+    meeting = await make_meeting(capacities=(1, 1))
+    first, second = await _sessions(services, meeting.id)
+    await sign_up(services, person("U1"), first.id)
+    await sign_up(services, person("U2"), second.id)
+    assert (await sign_up(services, person("U1"), second.id)).code == "switch_full"
+    statuses = {r.user_id: (r.session_id, r.status) for r in await _registrations(services)}
+    assert statuses["U1"] == (first.id, "confirmed")
+
+
+async def test_lower_capacity_keeps_everyone_confirmed_and_stops_new_seats(
+        services, make_meeting, coordinator):
+    from bot.meetings.planning import SessionChange, change_session
+
+    meeting = await make_meeting(capacities=(3,))
+    (session,) = await _sessions(services, meeting.id)
+    for user in ("U1", "U2", "U3"):
+        await sign_up(services, person(user), session.id)
+    await change_session(services, coordinator, session.id, SessionChange(capacity="1"))
+    assert (await sign_up(services, person("U4"), session.id)).code == "waitlisted"
+    await withdraw(services, person("U1"), meeting.id)
+    statuses = {r.user_id: r.status for r in await _registrations(services)}
+    assert statuses == {"U1": "withdrawn", "U2": "confirmed", "U3": "confirmed",
+                        "U4": "waitlisted"}
+    await change_session(services, coordinator, session.id, SessionChange(capacity="4"))
+    statuses = {r.user_id: r.status for r in await _registrations(services)}
+    assert statuses["U4"] == "confirmed"
+
+
+async def test_a_declined_person_can_still_sign_up_and_the_deadline_closes(
+        services, make_meeting, clock):
+    meeting = await make_meeting(capacities=(2,), deadline_days=3)
+    (session,) = await _sessions(services, meeting.id)
+    assert (await withdraw(services, person("U1"), meeting.id, decline=True)).code == "declined"
+    assert (await withdraw(services, person("U1"), meeting.id,
+                           decline=True)).code == "already_declined"
+    assert (await sign_up(services, person("U1"), session.id)).code == "confirmed"
+    clock.advance(days=4)
+    assert (await sign_up(services, person("U2"), session.id)).code == "closed"
+    assert (await withdraw(services, person("U3"), meeting.id)).code == "not_registered"
