@@ -4,7 +4,7 @@ session's revision, METHOD REQUEST for an invitation or change, CANCEL when it i
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vCalAddress, vText
+from icalendar import Calendar, Event, Timezone
 
 PRODID = "-//Convenantbot//Bijeenkomsten//NL"
 REQUEST = "REQUEST"
@@ -18,7 +18,7 @@ def session_uid(session_id: int, domain: str = "convenantbot") -> str:
 
 def session_ics(*, session_id: int, title: str, description: str, location: str,
                 starts_at: datetime, ends_at: datetime, sequence: int, zone: ZoneInfo,
-                method: str = REQUEST, attendee: str = "", stamp: datetime) -> bytes:
+                method: str = REQUEST, stamp: datetime) -> bytes:
     """The .ics for one session in the partnership's time zone (with its VTIMEZONE)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -41,9 +41,5 @@ def session_ics(*, session_id: int, title: str, description: str, location: str,
     if location:
         event.add("location", location)
     event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
-    if attendee:
-        address = vCalAddress(f"MAILTO:{attendee}")
-        address.params["cn"] = vText(attendee)
-        event.add("attendee", address, encode=0)
     calendar.add_component(event)
     return calendar.to_ical()

@@ -65,6 +65,7 @@ class MeetingSession(SQLModel, table=True):
     capacity: int
     taken: int = 0
     tickets: int = 0
+    last_claim_seated: bool = False  # set by each claim's UPDATE: did that claim get a seat
     state: str = Field(default=SessionState.PLANNED, max_length=16)
     sequence: int = 0
 

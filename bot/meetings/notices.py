@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.identity import ChannelRef
 from bot.meetings.models import Meeting, Registration
 from bot.meetings.store import person_of
-from bot.outbox.models import Kind
+from bot.outbox.models import Delivery, Kind
 from bot.outbox.queue import deliveries, enqueue, request_update
 
 INVITE = "meeting.invite"        # the invitation in a channel, with live seats left
@@ -32,11 +32,17 @@ async def post_invitations(session: AsyncSession, meeting: Meeting, now: datetim
                       topic=topic(meeting.id), language=meeting.language, not_before=now)
 
 
-async def refresh_invitations(session: AsyncSession, meeting_id: int, now: datetime) -> None:
-    """Asks for every posted invitation to show the seats of now (debounced)."""
-    for posted in await deliveries(session, topic=topic(meeting_id)):
-        if posted.template == INVITE:
-            await request_update(session, of=posted, delay=UPDATE_DELAY, now=now)
+async def invitation_posts(session: AsyncSession, meeting_id: int) -> list[Delivery]:
+    return [posted for posted in await deliveries(session, topic=topic(meeting_id))
+            if posted.template == INVITE]
+
+
+async def refresh_invitations(session: AsyncSession, meeting_id: int, now: datetime, *,
+                              posts: list[Delivery] | None = None) -> None:
+    """Asks for every posted invitation to show the seats of now (debounced); `posts` when
+    the caller read them already."""
+    for posted in posts if posts is not None else await invitation_posts(session, meeting_id):
+        await request_update(session, of=posted, delay=UPDATE_DELAY, now=now)
 
 
 async def tell(session: AsyncSession, meeting: Meeting, registration: Registration, *,

@@ -13,7 +13,7 @@ from bot.meetings.content import MeetingDefaults, load_meeting_defaults
 from bot.meetings.models import Meeting, MeetingSession, MeetingState, SessionState, Status
 from bot.meetings.notices import post_invitations, refresh_invitations, tell
 from bot.meetings.seats import promote
-from bot.meetings.store import aware, in_transaction, meeting_sessions, registrations
+from bot.meetings.store import aware, changed_rows, in_transaction, meeting_sessions, registrations
 
 REMIND_JOB = "meetings.remind"
 MAX_CAPACITY = 10_000
@@ -261,7 +261,7 @@ async def cancel_meeting(services: Services, person: Person, meeting_id: int) ->
         meeting = await db.get(Meeting, meeting_id)
         if meeting is None:
             raise Gone("meeting_gone")
-        if not result.rowcount:
+        if not changed_rows(result):
             raise Gone("meeting_cancelled")
         await db.refresh(meeting)
         for session in await meeting_sessions(db, meeting_id):
@@ -300,7 +300,7 @@ async def _locked_session(db: AsyncSession, session_id: int) -> tuple[Meeting, M
     result = await db.execute(update(MeetingSession).where(col(MeetingSession.id) == session_id)
                               .values(tickets=MeetingSession.tickets + 1))
     session = await db.get(MeetingSession, session_id)
-    if not result.rowcount or session is None:
+    if not changed_rows(result) or session is None:
         raise Gone("session_gone")
     await db.refresh(session)
     meeting = await db.get(Meeting, session.meeting_id)

@@ -12,7 +12,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import case, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,8 +27,8 @@ from bot.meetings.models import (
     SessionState,
     Status,
 )
-from bot.meetings.notices import refresh_invitations, tell
-from bot.meetings.store import aware, in_transaction, registration_of
+from bot.meetings.notices import invitation_posts, refresh_invitations, tell
+from bot.meetings.store import aware, changed_rows, in_transaction, registration_of
 
 ACTIVE = (Status.CONFIRMED.value, Status.WAITLISTED.value)
 
@@ -87,31 +87,75 @@ async def sign_up(services: Services, person: Person, session_id: int) -> Outcom
 
 async def _sign_up(db: AsyncSession, person: Person, session_id: int, now: datetime
                    ) -> Outcome:
+    """A first answer takes the short way: everything that needs no lock first, then one
+    UPDATE that numbers the claim and takes a seat if there is one, so the session row is
+    held for three statements. Anyone with a registration already takes `_sign_up_again`."""
+    session = await db.get(MeetingSession, session_id)
+    if session is None:
+        raise Refused("session_gone")
+    meeting = _check_open(await db.get(Meeting, session.meeting_id), session, now)
+    assert meeting.id is not None
+    posts = await invitation_posts(db, meeting.id)
+    registration = await _insert_registration(db, meeting.id, person, session_id, 0, now)
+    if registration is None:
+        return await _sign_up_again(db, person, session_id, now)
+    row = (await db.execute(
+        update(MeetingSession)
+        .where(col(MeetingSession.id) == session_id,
+               col(MeetingSession.state) == SessionState.PLANNED)
+        .values(tickets=MeetingSession.tickets + 1,
+                taken=MeetingSession.taken + case(
+                    (col(MeetingSession.taken) < col(MeetingSession.capacity), 1), else_=0),
+                last_claim_seated=col(MeetingSession.taken) < col(MeetingSession.capacity))
+        .returning(col(MeetingSession.tickets), col(MeetingSession.last_claim_seated)))).first()
+    if row is None:
+        raise Refused("session_cancelled")
+    ticket, seated = row
+    status = Status.CONFIRMED if seated else Status.WAITLISTED
+    await db.execute(update(Registration).where(col(Registration.id) == registration.id)
+                     .values(status=str(status), position=ticket))
+    registration.status, registration.position = str(status), ticket
+    await tell(db, meeting, registration, reason=registration.status, now=now)
+    await refresh_invitations(db, meeting.id, now, posts=posts)
+    return Outcome(registration.status, meeting.id, session_id, ticket, first_time=True)
+
+
+def _check_open(meeting: Meeting | None, session: MeetingSession, now: datetime) -> Meeting:
+    if meeting is None:
+        raise Refused("session_gone")
+    if meeting.state == MeetingState.CANCELLED:
+        raise Refused("meeting_cancelled")
+    if session.state == SessionState.CANCELLED:
+        raise Refused("session_cancelled")
+    if aware(session.starts_at) <= now:
+        raise Refused("session_past")
+    if meeting.rsvp_deadline is not None and aware(meeting.rsvp_deadline) <= now:
+        raise Refused("closed")
+    return meeting
+
+
+async def _sign_up_again(db: AsyncSession, person: Person, session_id: int, now: datetime
+                         ) -> Outcome:
+    """Someone with a registration: the same session again, a switch, or back after
+    declining or withdrawing."""
     ticket, meeting = await _take_ticket(db, session_id, now)
     assert meeting.id is not None
-    inserted = await _insert_registration(db, meeting.id, person, session_id, ticket, now)
-    first_time = inserted is not None
-    previous: _Held | None = None
-    if inserted is not None:
-        registration = inserted
-    else:
-        registration = await _locked_registration(db, meeting.id, person)
-        if registration.status in ACTIVE and registration.session_id == session_id:
-            raise Refused("already_" + registration.status)
-        previous = _Held.of(registration)
-        await _set(db, registration, now, status=Status.WAITLISTED, session_id=session_id,
-                   position=ticket)
+    registration = await _locked_registration(db, meeting.id, person)
+    if registration.status in ACTIVE and registration.session_id == session_id:
+        raise Refused("already_" + registration.status)
+    previous = _Held.of(registration)
+    await _set(db, registration, now, status=Status.WAITLISTED, session_id=session_id,
+               position=ticket)
     seated = await _claim_seat(db, session_id)
-    if (not seated and previous is not None and previous.status == Status.CONFIRMED):
+    if not seated and previous.status == Status.CONFIRMED:
         raise Refused("switch_full")  # keep the seat they have rather than a waitlist place
     if seated:
-        await _set(db, registration, now, status=Status.CONFIRMED, reload=previous is not None)
-    if previous is not None and previous.status in ACTIVE and previous.session_id is not None:
+        await _set(db, registration, now, status=Status.CONFIRMED)
+    if previous.status in ACTIVE and previous.session_id is not None:
         await _leave(db, meeting, previous, registration, now)
     await tell(db, meeting, registration, reason=registration.status, now=now)
     await refresh_invitations(db, meeting.id, now)
-    return Outcome(registration.status, meeting.id, session_id, registration.position,
-                   first_time=first_time)
+    return Outcome(registration.status, meeting.id, session_id, registration.position)
 
 
 async def withdraw(services: Services, person: Person, meeting_id: int, *,
@@ -210,23 +254,14 @@ async def _take_ticket(db: AsyncSession, session_id: int, now: datetime
         update(MeetingSession)
         .where(col(MeetingSession.id) == session_id)
         .values(tickets=MeetingSession.tickets + 1)
-        .returning(MeetingSession.tickets, MeetingSession.meeting_id, MeetingSession.state,
-                   MeetingSession.starts_at))).first()
+        .returning(col(MeetingSession.tickets), col(MeetingSession.meeting_id)))).first()
     if row is None:
         raise Refused("session_gone")
-    ticket, meeting_id, state, starts_at = row
-    meeting = await db.get(Meeting, meeting_id)
-    if meeting is None:
-        raise Refused("session_gone")
-    if meeting.state == MeetingState.CANCELLED:
-        raise Refused("meeting_cancelled")
-    if state == SessionState.CANCELLED:
-        raise Refused("session_cancelled")
-    if aware(starts_at) <= now:
-        raise Refused("session_past")
-    if meeting.rsvp_deadline is not None and aware(meeting.rsvp_deadline) <= now:
-        raise Refused("closed")
-    return ticket, meeting
+    ticket, meeting_id = row
+    session = await db.get(MeetingSession, session_id)
+    assert session is not None
+    await db.refresh(session)
+    return ticket, _check_open(await db.get(Meeting, meeting_id), session, now)
 
 
 async def _claim_seat(db: AsyncSession, session_id: int) -> bool:
@@ -236,7 +271,7 @@ async def _claim_seat(db: AsyncSession, session_id: int) -> bool:
                col(MeetingSession.state) == SessionState.PLANNED,
                col(MeetingSession.taken) < col(MeetingSession.capacity))
         .values(taken=MeetingSession.taken + 1))
-    return bool(result.rowcount)
+    return changed_rows(result) > 0
 
 
 async def _insert_registration(db: AsyncSession, meeting_id: int, person: Person,
@@ -283,7 +318,7 @@ async def _set(db: AsyncSession, registration: Registration, now: datetime, *,
     values = {k: (str(v) if isinstance(v, Status) else v) for k, v in values.items()}
     result = await db.execute(statement.values(**values, version=Registration.version + 1,
                                                updated_at=now))
-    if not result.rowcount:
+    if not changed_rows(result):
         return False
     if reload:
         await db.refresh(registration)

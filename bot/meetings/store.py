@@ -84,3 +84,8 @@ def person_of(registration: Registration) -> Person:
 def aware(moment: datetime) -> datetime:
     """A stored timestamp as UTC-aware (SQLite hands them back without a zone)."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def changed_rows(result: object) -> int:
+    """How many rows an UPDATE changed (a CursorResult's rowcount)."""
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -68,7 +68,8 @@ class SlackChannelMembers:
         while True:
             page = await self.client.conversations_members(channel=channel_id, limit=1000,
                                                            cursor=cursor)
-            found += [user for user in page.get("members", []) if user != self.bot_user_id]
+            members: list[str] = page.get("members", [])
+            found += [user for user in members if user != self.bot_user_id]
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return found

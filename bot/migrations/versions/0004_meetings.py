@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("capacity", sa.Integer(), nullable=False),
         sa.Column("taken", sa.Integer(), nullable=False),
         sa.Column("tickets", sa.Integer(), nullable=False),
+        sa.Column("last_claim_seated", sa.Boolean(), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
     )
