@@ -27,7 +27,7 @@ from bot.meetings.models import (
     SessionState,
     Status,
 )
-from bot.meetings.notices import invitation_posts, refresh_invitations, tell
+from bot.meetings.notices import refresh_invitations, tell
 from bot.meetings.store import aware, changed_rows, in_transaction, registration_of
 
 ACTIVE = (Status.CONFIRMED.value, Status.WAITLISTED.value)
@@ -81,6 +81,13 @@ async def sign_up(services: Services, person: Person, session_id: int) -> Outcom
         return outcome
 
     outcome = await in_transaction(services.sessions, work)
+    if outcome.code in (Status.CONFIRMED, Status.WAITLISTED):
+        # Its own short transaction: the seats shown are a display, and the claim above
+        # holds the session row for fewer statements without it.
+        async def refresh(db: AsyncSession) -> None:
+            await refresh_invitations(db, outcome.meeting_id, now)
+            await db.commit()
+        await in_transaction(services.sessions, refresh)
     services.outbox.wake()
     return outcome
 
@@ -89,13 +96,13 @@ async def _sign_up(db: AsyncSession, person: Person, session_id: int, now: datet
                    ) -> Outcome:
     """A first answer takes the short way: everything that needs no lock first, then one
     UPDATE that numbers the claim and takes a seat if there is one, so the session row is
-    held for three statements. Anyone with a registration already takes `_sign_up_again`."""
+    held for two more statements and the commit. Anyone with a registration already takes
+    `_sign_up_again`."""
     session = await db.get(MeetingSession, session_id)
     if session is None:
         raise Refused("session_gone")
     meeting = _check_open(await db.get(Meeting, session.meeting_id), session, now)
     assert meeting.id is not None
-    posts = await invitation_posts(db, meeting.id)
     registration = await _insert_registration(db, meeting.id, person, session_id, 0, now)
     if registration is None:
         return await _sign_up_again(db, person, session_id, now)
@@ -116,7 +123,6 @@ async def _sign_up(db: AsyncSession, person: Person, session_id: int, now: datet
                      .values(status=str(status), position=ticket))
     registration.status, registration.position = str(status), ticket
     await tell(db, meeting, registration, reason=registration.status, now=now)
-    await refresh_invitations(db, meeting.id, now, posts=posts)
     return Outcome(registration.status, meeting.id, session_id, ticket, first_time=True)
 
 
@@ -154,7 +160,6 @@ async def _sign_up_again(db: AsyncSession, person: Person, session_id: int, now:
     if previous.status in ACTIVE and previous.session_id is not None:
         await _leave(db, meeting, previous, registration, now)
     await tell(db, meeting, registration, reason=registration.status, now=now)
-    await refresh_invitations(db, meeting.id, now)
     return Outcome(registration.status, meeting.id, session_id, registration.position)
 
 
