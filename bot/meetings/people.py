@@ -2,6 +2,7 @@
 profile asked after a first sign-up, where someone stands, the meetings still open."""
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.deps import Services
 from bot.identity import ChannelRef, Person
@@ -10,7 +11,7 @@ from bot.meetings.notices import send_export
 from bot.meetings.planning import Gone, NotCoordinator
 from bot.meetings.roster import ChannelMembers, Roster, load_roster, profile_of, save_profile
 from bot.meetings.store import open_meetings, registration_of
-from bot.meetings.views import load_meeting_view
+from bot.meetings.views import load_meeting_view, session_view
 
 
 async def participant_list(services: Services, person: Person, meeting_id: int,
@@ -94,3 +95,13 @@ async def session_view_of(services: Services, session_id: int) -> tuple[dict, di
         return None
     found = next(s for s in view["sessions"] if s["id"] == session_id)
     return view, found
+
+
+async def session_summary(services: Services, session_id: int) -> dict | None:
+    """One session's view data (date, times, place, seats), for an answer to a click."""
+    async with services.sessions() as db:
+        session = await db.get(MeetingSession, session_id)
+        meeting = await db.get(Meeting, session.meeting_id) if session is not None else None
+    if session is None or meeting is None:
+        return None
+    return session_view(session, ZoneInfo(meeting.timezone))

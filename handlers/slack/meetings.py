@@ -18,6 +18,7 @@ from bot.meetings.people import (
     export_participants,
     participant_list,
     profile,
+    session_summary,
     session_view_of,
     set_profile,
     standing,
@@ -152,11 +153,6 @@ def register(app: AsyncApp, services: Services) -> None:
     async def reply(respond, message: str) -> None:
         await respond(**blocks.build_answer(message), **EPHEMERAL)
 
-    def coordinator_only(person: Person, respond) -> bool:
-        if services.coordinators.includes(person):
-            return True
-        return False
-
     async def later(job: Callable[[], Awaitable[None]], respond) -> None:
         async def guarded() -> None:
             try:
@@ -189,7 +185,7 @@ def register(app: AsyncApp, services: Services) -> None:
         if word not in ("", "nieuw", "new", "lijst", "list", "beheer", "manage"):
             await later(lambda: reply(respond, text("usage", language)), respond)
             return
-        if not coordinator_only(person, respond):
+        if not services.coordinators.includes(person):
             await later(lambda: reply(respond, text("not_coordinator", language)), respond)
             return
         if word in ("", "nieuw", "new"):
@@ -237,9 +233,7 @@ def register(app: AsyncApp, services: Services) -> None:
     async def answer_for(person: Person, outcome: Outcome) -> str:
         if outcome.code not in ("confirmed", "waitlisted"):
             return text(outcome.code, language)
-        seen = await standing(services, person, outcome.meeting_id)
-        session = next((s for s in seen.view["sessions"] if s["id"] == outcome.session_id),
-                       None) if seen else None
+        session = await session_summary(services, outcome.session_id or 0)
         described = session_text(session, language) if session else ""
         return text(outcome.code, language, session=described)
 
@@ -371,7 +365,7 @@ def register(app: AsyncApp, services: Services) -> None:
     async def handle_change_button(ack, action, body, context, client, respond):
         await ack()
         person = person_from(context, body)
-        if not coordinator_only(person, respond):
+        if not services.coordinators.includes(person):
             await later(lambda: reply(respond, text("not_coordinator", language)), respond)
             return
         found = await session_view_of(services, _as_int(action.get("value")) or 0)
