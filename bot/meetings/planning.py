@@ -159,6 +159,8 @@ async def create_meeting(services: Services, person: Person, draft: MeetingDraft
     meeting = await in_transaction(services.sessions, work)
     services.outbox.wake()
     _wake_for_reminders(services, [start for start, _ in times])
+    if draft.rsvp_deadline is not None:
+        services.scheduler.wake_at(draft.rsvp_deadline, REMIND_JOB)
     return meeting
 
 

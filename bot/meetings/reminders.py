@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from bot.deps import Services
 from bot.meetings.models import Meeting, MeetingSession, MeetingState, SessionState, Status
-from bot.meetings.notices import tell
+from bot.meetings.notices import refresh_invitations, tell
 from bot.meetings.planning import REMIND_JOB, meeting_defaults
 from bot.meetings.store import aware, registrations
 from bot.scheduling import DueJob, claim_step
@@ -22,7 +22,27 @@ def reminder_job(services: Services) -> DueJob:
 
     async def remind_meetings(now: datetime) -> None:
         await send_reminders(services, now)
+        await close_at_deadline(services, now)
     return remind_meetings
+
+
+async def close_at_deadline(services: Services, now: datetime) -> int:
+    """Re-renders the invitations of meetings whose deadline passed (once each, claimed as
+    `meeting:{id}:closed`), so they say registration is closed and lose their buttons."""
+    closed = 0
+    async with services.sessions() as db:
+        rows = await db.exec(select(Meeting).where(col(Meeting.state) == MeetingState.OPEN,
+                                                   col(Meeting.rsvp_deadline) <= now))
+        due = list(rows)
+    for meeting in due:
+        async with services.sessions() as db:
+            if await claim_step(db, f"meeting:{meeting.id}:closed"):
+                await refresh_invitations(db, meeting.id or 0, now)
+                closed += 1
+            await db.commit()
+    if closed:
+        services.outbox.wake()
+    return closed
 
 
 async def send_reminders(services: Services, now: datetime, *,

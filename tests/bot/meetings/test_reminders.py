@@ -41,3 +41,18 @@ async def test_a_meeting_made_late_gets_only_the_nearest_reminder(services, make
     start = aware(session.starts_at)
     assert await send_reminders(services, start - timedelta(days=2)) == 0  # 7 days: passed
     assert await send_reminders(services, start - timedelta(hours=20)) == 1
+
+
+async def test_the_invitation_says_closed_once_the_deadline_passed(services, make_meeting,
+                                                                   clock):
+    from bot.meetings.reminders import close_at_deadline
+    from bot.outbox.models import Kind
+
+    meeting = await make_meeting(capacities=(5,), deadline_days=2)
+    assert await close_at_deadline(services, clock()) == 0
+    later = clock() + timedelta(days=2, minutes=1)
+    assert await close_at_deadline(services, later) == 1
+    assert await close_at_deadline(services, later) == 0
+    async with services.sessions() as db:
+        updates = list(await db.exec(select(Delivery).where(Delivery.kind == Kind.UPDATE)))
+    assert [d.topic for d in updates] == [f"meeting:{meeting.id}"]
