@@ -11,7 +11,7 @@ from bot.meetings.models import Meeting, MeetingSession, Registration
 from handlers.slack import meetings_ids as ids
 from tests.conftest import COORDINATOR, SIGNING_SECRET, TEAM
 from tests.fakes.driver import SlackDriver
-from tests.scenarios.meetings_driver import MeetingDriver, meeting_values
+from tests.scenarios.meetings_driver import MeetingDriver, meeting_values, session_values
 
 
 @pytest.fixture
@@ -242,7 +242,6 @@ async def test_meeting_from_invitation_to_export(meet, services, clock, slack_ap
     # A change: everyone confirmed gets the updated .ics (same UID, SEQUENCE 1).
     clock.now = start - timedelta(days=2)
     new_day = (start + timedelta(days=1)).date()
-    from tests.scenarios.meetings_driver import session_values
     changed = await meet.submit(
         ids.CHANGE_VIEW, session_values(0, new_day, "13:00", "15:00", "Gemeentehuis", "1"),
         user=COORDINATOR, metadata={"session_id": first.id})
@@ -269,3 +268,51 @@ async def test_meeting_from_invitation_to_export(meet, services, clock, slack_ap
         lambda: [f for f in _files_for(slack_api, "U2") if "afgelast" in f["initial_comment"]])
     assert _ics(off[0])["METHOD"] == "CANCEL"
     assert isinstance(clock.now, datetime)
+
+
+async def test_profile_modal_list_command_and_change_form(slack, meet, services, clock,
+                                                          slack_api):
+    from bot.meetings.models import Profile
+
+    await create(meet, clock)
+    meeting = await _meeting(services)
+    first, _ = await _sessions(services)
+    await meet.click(ids.PROFILE, str(meeting.id), user="U7")
+    await slack_api.wait_for("views.open")
+    (profile_view,) = [v for v in slack_api.views.values()
+                       if v["callback_id"] == ids.PROFILE_VIEW]
+    assert profile_view["blocks"][2]["block_id"] == ids.ORGANISATION_BLOCK
+
+    def choose(block: str, value: str | None) -> dict:
+        option = {"value": value} if value else None
+        return {block: {ids.VALUE: {"type": "static_select", "selected_option": option}}}
+
+    wrong = await meet.submit(ids.PROFILE_VIEW, {**choose(ids.ORGANISATION_BLOCK, "Elders"),
+                                                 **choose(ids.ROLE_BLOCK, None)}, user="U7")
+    assert set(wrong["errors"]) == {ids.ORGANISATION_BLOCK, ids.ROLE_BLOCK}
+    saved = await meet.submit(ids.PROFILE_VIEW, {
+        **choose(ids.ORGANISATION_BLOCK, "UWV"), **choose(ids.ROLE_BLOCK, "anders"),
+        ids.NAME_BLOCK: {ids.VALUE: {"type": "plain_text_input", "value": "Ria Jansen"}}},
+        user="U7")
+    assert saved == {}
+    async with services.sessions() as db:
+        profile = (await db.exec(select(Profile))).one()
+    assert (profile.name, profile.organisation, profile.role) == ("Ria Jansen", "UWV", "anders")
+
+    answer = await meet.answer(await meet.click(ids.SIGN_UP, str(first.id), user="U7"))
+    assert "selects" not in str(answer) and answer["text"].startswith("Je bent aangemeld")
+    _, key = await slack.command("lijst", user=COORDINATOR, command=ids.COMMAND)
+    (listing,) = await slack.responses(key)
+    assert "Deelnemerslijst *Kennismaking*" in listing["text"]
+    assert "<@U7> — UWV, anders" in str(listing["blocks"])
+    _, key = await slack.command("iets", user=COORDINATOR, command=ids.COMMAND)
+    (usage,) = await slack.responses(key)
+    assert "/bijeenkomst lijst" in usage["text"]
+
+    await meet.click(ids.CHANGE_SESSION, str(first.id), user=COORDINATOR)
+    await slack_api.wait_until(lambda: [v for v in slack_api.views.values()
+                                        if v["callback_id"] == ids.CHANGE_VIEW])
+    bad = await meet.submit(ids.CHANGE_VIEW, session_values(
+        0, local_day(clock, 10), "12:00", "11:00", "Zaal", "0"), user=COORDINATOR,
+        metadata={"session_id": first.id})
+    assert set(bad["errors"]) == {ids.session_block(0, "end"), ids.session_block(0, "capacity")}
