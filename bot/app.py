@@ -65,15 +65,17 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow,
 def domain_views() -> dict[str, ViewLoader]:
     """What each capability renders at send time, by outbox template name."""
     from bot.checkins.views import checkin_views
+    from bot.meetings.views import meeting_views
 
-    return {**checkin_views()}
+    return {**checkin_views(), **meeting_views()}
 
 
 def due_jobs(services: Services) -> dict[str, DueJob]:
     """Each capability's scheduled work, by name; the scheduler runs them when due."""
     from bot.checkins.rounds import due_job as checkins_due
+    from bot.meetings.reminders import REMIND_JOB, reminder_job
 
-    return {"checkins": checkins_due(services)}
+    return {"checkins": checkins_due(services), REMIND_JOB: reminder_job(services)}
 
 
 def build_slack_client(settings: Settings) -> AsyncWebClient:

@@ -1,13 +1,13 @@
 """Check-ins: schedules, rounds, responses and actions.
 
 Revision ID: 0005
-Revises: 0002 (0004, meetings, is not on this branch; the integrator re-links it)
+Revises: 0004
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
