@@ -17,6 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot.announcements import views as announcement_views
+from bot.announcements.desk import DUE_JOB as ANNOUNCEMENTS_DUE
+from bot.announcements.desk import AnnouncementDesk
 from bot.background import BackgroundWork
 from bot.clock import Clock, utcnow
 from bot.database import create_engine, migrate, session_factory
@@ -55,12 +58,16 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow) -> Servic
 
 def domain_views() -> dict[str, ViewLoader]:
     """What each capability renders at send time, by outbox template name."""
-    return {}
+    return {
+        **announcement_views.VIEWS,
+    }
 
 
 def due_jobs(services: Services) -> dict[str, DueJob]:
     """Each capability's scheduled work, by name; the scheduler runs them when due."""
-    return {}
+    return {
+        ANNOUNCEMENTS_DUE: AnnouncementDesk.of(services).run_due,
+    }
 
 
 def build_slack_client(settings: Settings) -> AsyncWebClient:

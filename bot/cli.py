@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 
+from bot.announcements.templates import template_problems as announcement_template_problems
 from bot.questions.guidance.content import ContentError, check_content, load_library
 from bot.questions.guidance.retrieval import GuidanceIndex
 from bot.settings import Settings
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _content_check(settings: Settings) -> int:
     problems = check_content(settings.content_dir)
+    problems += announcement_template_problems(settings.content_dir)
     for problem in problems:
         print(problem)
     if problems:

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Services
 from bot.events import claim_event
 from bot.outbox.sender import Builder
-from handlers.slack import actions, commands, events
+from handlers.slack import actions, announcements, commands, events
 
 
 def _is_not_the_token_notice(record: logging.LogRecord) -> bool:
@@ -22,7 +22,9 @@ def _is_not_the_token_notice(record: logging.LogRecord) -> bool:
 
 
 # Each capability's listeners (register(app, services)) and outbox builders (BUILDERS).
-CAPABILITIES: tuple[ModuleType, ...] = ()
+CAPABILITIES: tuple[ModuleType, ...] = (
+    announcements,
+)
 
 
 def slack_builders() -> dict[str, Builder]:

@@ -15,13 +15,16 @@ from bot.questions.desk import QuestionTooLong
 from bot.questions.guidance.answers import Answer, Source
 from bot.questions.intents import Intent, intent_of
 from bot.questions.texts import text
+from handlers.terminal import announcements
 from handlers.terminal.render import answer_text
 from handlers.terminal.sender import TerminalSender
 
 STOP_WORDS = {"stop", "quit", "exit", "doei", "/stop"}
 # Each capability's terminal flows: COMMANDS (first word -> async fn(chat, rest) -> str) and
 # BUILDERS (outbox template -> fn(data, language) -> {"text": ...}).
-CAPABILITIES: tuple[ModuleType, ...] = ()
+CAPABILITIES: tuple[ModuleType, ...] = (
+    announcements,
+)
 Prompt = Callable[[str], Awaitable[str]]
 
 
