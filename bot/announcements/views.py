@@ -30,7 +30,9 @@ def post_view(announcement: Announcement, reads: int) -> dict:
 
 async def load_post(session: AsyncSession, data: dict) -> dict | None:
     """The post as of now; None (drop it) when the announcement is gone."""
-    announcement = await session.get(Announcement, int(data.get("announcement") or 0))
+    if "announcement" not in data:
+        return data  # a delete (recall) carries no data and renders nothing
+    announcement = await session.get(Announcement, int(data["announcement"] or 0))
     if announcement is None:
         return None
     return post_view(announcement, await read_count(session, announcement.id or 0))
@@ -64,6 +66,8 @@ async def report_view(session: AsyncSession, announcement: Announcement,
 
 
 async def load_report(session: AsyncSession, data: dict) -> dict | None:
+    if "announcement" not in data:
+        return data
     announcement = await session.get(Announcement, int(data.get("announcement") or 0))
     if announcement is None:
         return None
