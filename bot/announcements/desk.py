@@ -195,7 +195,8 @@ class AnnouncementDesk:
                 select(col(Announcement.id)).where(col(Announcement.state) == Status.SENDING)))
         still_sending = False
         for announcement_id in sending:
-            still_sending |= await self.follow(announcement_id, now=now)
+            if announcement_id is not None:
+                still_sending |= await self.follow(announcement_id, now=now)
         if still_sending:
             self.scheduler.wake_at(now + PROGRESS_INTERVAL, DUE_JOB)
 
@@ -338,7 +339,7 @@ class AnnouncementDesk:
                 channel_id=channel_id, read_at=now)
                 .on_conflict_do_nothing(
                     index_elements=["announcement_id", "platform", "workspace_id", "user_id"])
-                .returning(AnnouncementRead.id))
+                .returning(col(AnnouncementRead.id)))
             is_new = (await session.execute(statement)).scalar_one_or_none() is not None
             if is_new:
                 for post in await deliveries(session, topic=announcement.topic):
@@ -368,7 +369,7 @@ class AnnouncementDesk:
             update(Announcement).where(col(Announcement.id) == announcement.id,
                                        col(Announcement.state).in_([str(s) for s in allowed]))
             .values(state=str(to), updated_at=self.clock()))
-        if result.rowcount != 1:
+        if getattr(result, "rowcount", 0) != 1:
             return False
         await session.refresh(announcement)
         return True

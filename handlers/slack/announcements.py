@@ -345,7 +345,7 @@ async def fill_permalinks(services: Services, client: AsyncWebClient,
     for post in await desk.posts_without_link(announcement_id):
         try:
             found = await client.chat_getPermalink(
-                channel=post.conversation_id or post.channel_id, message_ts=post.message_id)
+                channel=post.conversation_id or post.channel_id, message_ts=post.message_id or "")
         except SlackApiError as error:
             logger.info("no permalink for %s: %s", post.channel_id, error.response.get("error"))
             continue

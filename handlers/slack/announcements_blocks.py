@@ -213,10 +213,10 @@ def _button(label: str, action_id: str, value: str, *, style: str | None = None,
 
 
 def _confirm(key: str, language: str, *, danger: bool = False) -> dict:
-    confirm = {"title": _plain(text("confirm_title", language), 100),
-               "text": _plain(text(key, language), 300),
-               "confirm": _plain(text("confirm_yes", language), 30),
-               "deny": _plain(text("confirm_no", language), 30)}
+    confirm: dict[str, object] = {"title": _plain(text("confirm_title", language), 100),
+                                  "text": _plain(text(key, language), 300),
+                                  "confirm": _plain(text("confirm_yes", language), 30),
+                                  "deny": _plain(text("confirm_no", language), 30)}
     if danger:
         confirm["style"] = "danger"
     return confirm
