@@ -45,7 +45,7 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow) -> Servic
     sessions = session_factory(engine)
     coordinators = Coordinators.from_config(library.covenant.coordinators, settings.coordinator_ids)
     desk = QuestionDesk(GuidanceIndex(library), sessions)
-    outbox = Dispatcher(sessions, clock=clock, views=domain_views())
+    outbox = Dispatcher(sessions, clock=clock, views=domain_views(), settings=settings)
     scheduler = Scheduler(clock)
     services = Services(settings=settings, covenant=library.covenant, library=library,
                         engine=engine, sessions=sessions, coordinators=coordinators, desk=desk,

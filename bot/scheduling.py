@@ -6,6 +6,7 @@ Due jobs are plain async functions of the current time that read from the databa
 due, so tests call them directly (`run_due`) with a clock of their own.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -53,6 +54,7 @@ class Scheduler:
         self.clock = clock
         self.interval = interval
         self._jobs: dict[str, DueJob] = {}
+        self._running: dict[str, asyncio.Lock] = {}
         self._scheduler: AsyncIOScheduler | None = None
 
     def add_due_job(self, name: str, job: DueJob) -> None:
@@ -62,7 +64,8 @@ class Scheduler:
 
     def wake_at(self, when: datetime, name: str) -> None:
         """Runs the due job `name` at `when` too (say, a scheduled send's time), so it does
-        not wait for the next interval. Lost at a restart, which the interval makes up for."""
+        not wait for the next interval. Lost at a restart, which the interval makes up for
+        (it runs at start too); a time already past runs at once."""
         if self._scheduler is None:
             return
         self._scheduler.add_job(self._run, "date", run_date=when, args=[name],
@@ -94,10 +97,15 @@ class Scheduler:
                                 misfire_grace_time=None)
 
     async def _run(self, name: str, now: datetime | None = None) -> None:
+        """Runs one due job; runs of the same job in this process (the interval, a wake_at,
+        a test's run_due) take turns, so a job never overlaps itself here (claim_step keeps
+        replicas apart). A failure is logged; the next run tries again."""
         job = self._jobs.get(name)
         if job is None:
             return
-        try:
-            await job(now or self.clock())
-        except Exception:
-            logger.exception("scheduled job %s failed", name)
+        lock = self._running.setdefault(name, asyncio.Lock())
+        async with lock:
+            try:
+                await job(now or self.clock())
+            except Exception:
+                logger.exception("scheduled job %s failed", name)

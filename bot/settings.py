@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     port: int = 3000
     log_level: str = "INFO"
 
+    # The outbox (bot/outbox/dispatcher.py): Slack's pace and crash recovery.
+    outbox_channel_rate: float = Field(default=1.0, gt=0)  # posts per second per channel
+    outbox_workspace_rate: float = Field(default=20.0, gt=0)  # API calls/s per workspace, even
+    outbox_max_attempts: int = Field(default=5, ge=1)  # transient failures before FAILED
+    outbox_lease_seconds: float = Field(default=60.0, gt=0)  # a SENDING claim older: reconcile
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)  # look for work from other replicas
+
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

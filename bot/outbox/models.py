@@ -47,6 +47,7 @@ class Delivery(SQLModel, table=True):
     target_id: int | None = Field(default=None, foreign_key="delivery.id", index=True)
     state: str = Field(default=State.PENDING, max_length=16, index=True)
     attempts: int = 0
+    # Not sent before this time; 1970 (queue.AT_ONCE) when due at once.
     not_before: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))
     claimed_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))

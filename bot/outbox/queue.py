@@ -2,7 +2,7 @@
 decision and the rows commit together (or not at all). None of them commits."""
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,6 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import utcnow
 from bot.identity import ChannelRef
 from bot.outbox.models import Delivery, Kind, State
+
+# The `not_before` of a delivery due at once: due whatever a clock says (a test's clock that
+# started a moment before the row was written included).
+AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _insert(session: AsyncSession):
@@ -30,7 +34,7 @@ async def enqueue(session: AsyncSession, *, key: str, target: ChannelRef, templa
         workspace_id=target.workspace_id, channel_id=target.channel_id,
         user_id=target.user_id, template=template, data=data or {}, language=language,
         target_id=target_id, state=str(State.PENDING), attempts=0,
-        not_before=not_before or utcnow(), created_at=utcnow(),
+        not_before=not_before or AT_ONCE, created_at=utcnow(),
     )
     statement = (_insert(session).values(**values)
                  .on_conflict_do_nothing(index_elements=["key"]).returning(Delivery.id))
@@ -44,17 +48,18 @@ async def request_update(session: AsyncSession, *, of: Delivery, template: str |
     Requests coalesce: one update row per posted message, re-armed when it already ran, so a
     rush of changes costs one chat.update per `delay`. Rendering happens at send time, so the
     update shows the state of then."""
-    now = now or utcnow()
+    due = (now or utcnow()) + delay if now is not None or delay else AT_ONCE
     key = f"update:{of.id}"
     created = await enqueue(
         session, key=key, target=ChannelRef(of.platform, of.workspace_id, of.channel_id,
                                             of.user_id),
         template=template or of.template, data=data if data is not None else of.data,
-        topic=of.topic, language=of.language, kind=Kind.UPDATE, not_before=now + delay,
+        topic=of.topic, language=of.language, kind=Kind.UPDATE, not_before=due,
         target_id=of.id)
     if created is not None:
         return
-    changes: dict = {"state": str(State.PENDING)}
+    # A fresh request: the attempts of the earlier ones do not count against it.
+    changes: dict = {"state": str(State.PENDING), "attempts": 0}
     if data is not None:
         changes["data"] = data
     if template is not None:
@@ -64,11 +69,11 @@ async def request_update(session: AsyncSession, *, of: Delivery, template: str |
     await session.execute(
         update(Delivery).where(col(Delivery.key) == key,
                                col(Delivery.state).in_([State.SENT, State.FAILED, State.SENDING]))
-        .values(**changes, not_before=now + delay))
+        .values(**changes, not_before=due))
     if data is not None or template is not None:
         await session.execute(
             update(Delivery).where(col(Delivery.key) == key, col(Delivery.state) == State.PENDING)
-            .values(**{k: v for k, v in changes.items() if k != "state"}))
+            .values(**{k: v for k, v in changes.items() if k not in ("state", "attempts")}))
 
 
 async def request_delete(session: AsyncSession, *, of: Delivery) -> None:

@@ -8,13 +8,19 @@ from typing import Any, TextIO
 from bot.identity import ChannelRef
 from bot.outbox.sender import Builder, Sent
 
+TEXT_TEMPLATE = "outbox.text"  # a message rendered before it was enqueued: data {"text"}
+
+
+def text_message(data: dict, _language: str) -> dict[str, Any]:
+    return {"text": data["text"]}
+
 
 class TerminalSender:
     platform = "terminal"
 
     def __init__(self, stdout: TextIO, builders: Mapping[str, Builder]):
         self.stdout = stdout
-        self.builders = builders
+        self.builders = {TEXT_TEMPLATE: text_message, **builders}
         self._ids = itertools.count(1)
 
     def _print(self, where: str, body: str) -> None:

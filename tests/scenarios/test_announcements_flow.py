@@ -179,10 +179,9 @@ async def test_public_channel_the_bot_is_not_in(slack, slack_api, services, cloc
         if row["status"] != "waiting":
             break
         await slack_api.wait_until(lambda: True, timeout=0.05)
-    if slack_api.calls_to("conversations.join"):  # the outbox's sender joins public channels
-        assert row["status"] == "delivered" and len(slack_api.messages("CPUB")) == 1
-    else:
-        assert (row["status"], row["reason"]) == ("failed", "not_in_channel")
+    # The outbox's Slack sender joins a public channel it is not in, and posts once.
+    assert slack_api.calls_to("conversations.join")
+    assert row["status"] == "delivered" and len(slack_api.messages("CPUB")) == 1
 
 
 async def test_discard_and_adjust_from_the_preview(slack, slack_api, services):
