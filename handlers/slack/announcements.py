@@ -232,8 +232,9 @@ def register(app: AsyncApp, services: Services) -> None:
         async def send() -> None:
             announcement = await desk().send(person, announcement_id)
             count = len(announcement.channels)
-            if announcement.state == Status.SCHEDULED:
-                local = services.covenant.local(aware(announcement.send_at))  # type: ignore[arg-type]
+            send_at = aware(announcement.send_at)
+            if announcement.state == Status.SCHEDULED and send_at is not None:
+                local = services.covenant.local(send_at)
                 message = notice("scheduled", date=format_date(local, language),
                                  time=format_time(local, language), count=count)
             else:

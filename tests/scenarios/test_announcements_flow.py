@@ -146,9 +146,15 @@ async def test_non_coordinators_are_refused_everywhere(slack, slack_api, service
     _, key = await slack.command("lijst", command="/aankondiging", user="U_STAFF")
     [reply] = await slack.responses(key)
     assert "coördinatoren" in reply["text"]
+    view = await open_modal(slack, slack_api)
+    values = state_with(view, **{ids.TITLE_INPUT: TITLE, ids.BODY_INPUT: BODY,
+                                 ids.CHANNELS_INPUT: ["C1"]})
+    refused = (await submit_view(slack, view, values, user="U_STAFF")).json()
+    assert "coördinatoren" in str(refused["errors"])
     preview = await compose(slack, slack_api)
-    for action in (ids.SEND, ids.DISCARD):
-        reply = await press(slack, preview, action, user="U_STAFF")
+    for action in (ids.SEND, ids.DISCARD, ids.REPORT, ids.RECALL, ids.EDIT, ids.CANCEL):
+        _, key = await slack.click(action, buttons(preview)[ids.SEND]["value"], user="U_STAFF")
+        [reply] = await slack.responses(key)
         assert "coördinatoren" in reply["text"]
     assert slack_api.messages("C1") == []
 
@@ -335,3 +341,17 @@ async def test_scheduled_send_survives_a_restart_and_goes_out_once(
         assert announcement.state in (Status.SENDING, Status.SENT)
     finally:
         await restarted.close()
+
+
+async def test_a_429_storm_mid_send_still_posts_once_per_channel(slack, slack_api, services,
+                                                                 clock):
+    channels = [f"C{n:03d}" for n in range(12)]
+    preview = await compose(slack, slack_api, channels=channels)
+    slack_api.rate_limit("chat.postMessage", times=4, retry_after=1)
+    await press(slack, preview, ids.SEND)
+    await settle(slack_api, services, clock, lambda: all(
+        slack_api.messages(c) for c in channels), rounds=10)
+    assert slack_api.rate_limited_count >= 4
+    assert all(len(slack_api.messages(c)) == 1 for c in channels)
+    await settle(slack_api, services, clock, lambda: [
+        m for m in slack_api.messages("DUCOORD") if "12 van 12 afgeleverd" in everything(m)])
