@@ -88,7 +88,7 @@ async def _next(chat, draft: Draft, asked: set[str]) -> str:
     except Invalid as error:
         return "\n".join(error.errors.values())
     preview = post_text({"title": announcement.title, "body": announcement.body,
-                         "image_url": announcement.image_url, "reads": 0}, chat.language)
+                         "image_url": announcement.image_url, "reads": 0}, chat.language)["text"]
 
     async def confirm(line: str) -> str:
         if line.strip().lower() not in YES:
