@@ -1,5 +1,9 @@
 """Migration 0003 from the previous revision and back; the templates in content/."""
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -61,3 +65,15 @@ def test_content_check_finds_a_filled_in_title_beyond_slack_limits(tmp_path):
     content = _content_with(tmp_path, "lang.md", "---\nlabel: Lang\nvariant: internal\n"
                             f"title: {'x' * 140} {{covenant}}\n---\nTekst\n")
     assert any("longer than 150" in str(p) for p in template_problems(content))
+
+
+def test_convenantbot_content_check_reports_a_bad_template(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    (content / "announcements" / "kapot.md").write_text(
+        "---\nlabel: Kapot\nvariant: internal\ntitle: Hallo\n---\nBeste {collega}\n", "utf-8")
+    env = {**os.environ, "CONTENT_DIR": str(content), "SLACK_BOT_TOKEN": ""}
+    result = subprocess.run([sys.executable, "-m", "bot", "content", "check"], text=True,
+                            capture_output=True, env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 1
+    assert "kapot.md:6: unknown placeholder {collega}" in result.stdout
