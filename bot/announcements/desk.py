@@ -309,6 +309,15 @@ class AnnouncementDesk:
             announcement = await self._get(session, where, announcement_id)
             return await report_view(session, announcement, self.zone)
 
+    async def lacking_links(self, *, recent: int = 20) -> list[int]:
+        """Recent announcements with delivered posts the report has no link to yet."""
+        async with self.sessions() as session:
+            ids = list(await session.exec(
+                select(col(Announcement.id))
+                .where(col(Announcement.state).in_([Status.SENDING, Status.SENT]))
+                .order_by(col(Announcement.id).desc()).limit(recent)))
+        return [i for i in ids if i is not None and await self.posts_without_link(i)]
+
     async def posts_without_link(self, announcement_id: int) -> list[Delivery]:
         """Delivered posts the report has no link to yet."""
         async with self.sessions() as session:

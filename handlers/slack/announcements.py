@@ -7,6 +7,7 @@ rest runs in services.background."""
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -48,6 +49,7 @@ REPLACE = {"response_type": "ephemeral", "replace_original": True}
 # How long the report follows a send for links to the posts, and how often it looks.
 FOLLOW_ROUNDS, FOLLOW_PAUSE = 300, 1.0
 _following: set[asyncio.Task] = set()
+LINKS_JOB = "announcements.slack_links"
 
 Respond = Callable[..., Awaitable[object]]
 
@@ -302,6 +304,13 @@ def register(app: AsyncApp, services: Services) -> None:
             await respond(**build_external(external_text(announcement), language), **EPHEMERAL)
         await later(external, respond)
 
+    async def fill_links(now: datetime) -> None:
+        """Links for posts that went out without anyone following them (a scheduled send, a
+        send before a restart)."""
+        for announcement_id in await desk().lacking_links():
+            await fill_permalinks(services, app.client, announcement_id)
+
+    services.scheduler.add_due_job(LINKS_JOB, fill_links)
     app.command(ids.COMMAND)(handle_aankondiging_command)
     app.action(ids.TEMPLATE_SELECT)(handle_template_select)
     app.view(ids.COMPOSE_CALLBACK)(handle_compose_submission)
