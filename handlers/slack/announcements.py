@@ -4,7 +4,6 @@ cancel; and the "Gelezen ✔" and "Tekst voor website/LinkedIn" buttons under ea
 Listeners ack first; modals open right in the listener (the trigger id lives 3 seconds), the
 rest runs in services.background."""
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -25,18 +24,21 @@ from bot.texts import format_date, format_time
 from handlers.slack import announcements_ids as ids
 from handlers.slack.announcements_blocks import (
     BUILDERS,
-    ModalState,
-    TemplateChoice,
-    block_id,
-    build_compose_modal,
     build_external,
     build_list,
     build_notice,
     build_preview,
     build_report,
+    when_text,
+)
+from handlers.slack.announcements_links import LINKS_JOB, fill_permalinks, follow
+from handlers.slack.announcements_modal import (
+    ModalState,
+    TemplateChoice,
+    block_id,
+    build_compose_modal,
     draft_from_view,
     modal_errors,
-    when_text,
 )
 from handlers.slack.context import person_from
 
@@ -46,10 +48,6 @@ logger = logging.getLogger(__name__)
 
 EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
 REPLACE = {"response_type": "ephemeral", "replace_original": True}
-# How long the report follows a send for links to the posts, and how often it looks.
-FOLLOW_ROUNDS, FOLLOW_PAUSE = 300, 1.0
-_following: set[asyncio.Task] = set()
-LINKS_JOB = "announcements.slack_links"
 
 Respond = Callable[..., Awaitable[object]]
 
@@ -323,44 +321,6 @@ def register(app: AsyncApp, services: Services) -> None:
     app.action(ids.REPORT)(for_coordinators(do_report))
     app.action(ids.READ)(handle_read)
     app.action(ids.EXTERNAL)(handle_external)
-
-
-def follow(services: Services, client: AsyncWebClient, announcement_id: int) -> None:
-    """Keeps the coordinator's report up to date while the posts go out, with a link to each
-    post (chat.getPermalink) as it lands. Ends when nothing is waiting any more."""
-    task = asyncio.get_running_loop().create_task(
-        _follow(services, client, announcement_id), name=f"announcement-{announcement_id}")
-    _following.add(task)
-    task.add_done_callback(_following.discard)
-
-
-async def _follow(services: Services, client: AsyncWebClient, announcement_id: int) -> None:
-    desk = AnnouncementDesk.of(services)
-    for _ in range(FOLLOW_ROUNDS):
-        try:
-            waiting = await desk.follow(announcement_id)
-            await fill_permalinks(services, client, announcement_id)
-        except Exception:
-            logger.exception("following announcement %s failed", announcement_id)
-            return
-        if not waiting:
-            return
-        await asyncio.sleep(FOLLOW_PAUSE)
-
-
-async def fill_permalinks(services: Services, client: AsyncWebClient,
-                          announcement_id: int) -> None:
-    desk = AnnouncementDesk.of(services)
-    links: dict[str, str] = {}
-    for post in await desk.posts_without_link(announcement_id):
-        try:
-            found = await client.chat_getPermalink(
-                channel=post.conversation_id or post.channel_id, message_ts=post.message_id or "")
-        except SlackApiError as error:
-            logger.info("no permalink for %s: %s", post.channel_id, error.response.get("error"))
-            continue
-        links[post.channel_id] = str(found.get("permalink") or "")
-    await desk.record_permalinks(announcement_id, {k: v for k, v in links.items() if v})
 
 
 def _channel_of(body: dict) -> str:

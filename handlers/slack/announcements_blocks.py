@@ -1,16 +1,11 @@
-"""Block Kit for announcements: pure builders from domain view data to modals and messages,
-and the reading of a submitted compose modal back into a draft."""
+"""Block Kit for announcements: pure builders from domain view data to messages (the post,
+the preview, the report, the list); the compose modal is in announcements_modal."""
 
-import json
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.announcements import drafts
 from bot.announcements.desk import POST_TEMPLATE, REPORT_TEMPLATE
-from bot.announcements.drafts import Draft
 from bot.announcements.models import Status, Variant
-from bot.announcements.templates import BODY_LIMIT, TITLE_LIMIT
 from bot.announcements.texts import text
 from bot.texts import format_date, format_time
 from handlers.slack import announcements_ids as ids
@@ -20,68 +15,17 @@ FALLBACK_TEXT_LIMIT = 3000
 MAX_MESSAGE_BLOCKS = 50
 
 
-@dataclass
-class ModalState:
-    """What the modal keeps between opening and submitting (its private_metadata)."""
-
-    mode: str = "new"          # "new", "draft" (adjust a previewed draft), "edit" (after sending)
-    announcement_id: int | None = None
-    revision: int = 0          # bumped when a template replaces the text
-    channel: str = ""          # where the preview goes (the command's channel)
-    template: str = ""
-
-    def dumps(self) -> str:
-        return json.dumps({"mode": self.mode, "id": self.announcement_id, "rev": self.revision,
-                           "channel": self.channel, "template": self.template})
-
-    @classmethod
-    def loads(cls, raw: str | None) -> "ModalState":
-        try:
-            data = json.loads(raw or "{}")
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        announcement_id = data.get("id")
-        return cls(mode=str(data.get("mode") or "new"),
-                   announcement_id=announcement_id if isinstance(announcement_id, int) else None,
-                   revision=int(data.get("rev") or 0), channel=str(data.get("channel") or ""),
-                   template=str(data.get("template") or ""))
-
-
-@dataclass(frozen=True)
-class TemplateChoice:
-    key: str
-    label: str
-
-
-# Which input block shows the error of each draft field.
-FIELD_BLOCKS = {drafts.TITLE: ids.TITLE_BLOCK, drafts.BODY: ids.BODY_BLOCK,
-                drafts.IMAGE_URL: ids.IMAGE_BLOCK, drafts.VARIANT: ids.VARIANT_BLOCK,
-                drafts.CHANNELS: ids.CHANNELS_BLOCK, drafts.SEND_AT: ids.SEND_AT_BLOCK}
-
-
-def block_id(base: str, revision: int) -> str:
-    return f"{base}.{revision}"
-
-
-def modal_errors(errors: dict[str, str], state: ModalState) -> dict[str, str]:
-    """Draft field errors as Slack's response_action "errors" (by input block id)."""
-    return {block_id(FIELD_BLOCKS[name], state.revision): message
-            for name, message in errors.items() if name in FIELD_BLOCKS}
-
-
-def _plain(value: str, limit: int = 75) -> dict:
+def plain(value: str, limit: int = 75) -> dict:
     value = value if len(value) <= limit else value[: limit - 1] + "…"
     return {"type": "plain_text", "text": value}
 
 
-def _mrkdwn(value: str) -> dict:
+def mrkdwn(value: str) -> dict:
     return {"type": "mrkdwn", "text": value}
 
 
 def _section(value: str, block: str | None = None) -> dict:
-    section = {"type": "section", "text": _mrkdwn(shorten(value, SECTION_LIMIT))}
+    section = {"type": "section", "text": mrkdwn(shorten(value, SECTION_LIMIT))}
     if block:
         section["block_id"] = block
     return section
@@ -91,120 +35,9 @@ def shorten(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
-def _option(value: str, label: str) -> dict:
-    return {"text": _plain(label), "value": value}
-
-
-def _input(base: str, state: ModalState, label: str, element: dict, *,
-           optional: bool = False, hint: str | None = None) -> dict:
-    block = {"type": "input", "block_id": block_id(base, state.revision),
-             "label": _plain(label, 2000), "element": element, "optional": optional}
-    if hint:
-        block["hint"] = _plain(hint, 2000)
-    return block
-
-
-def build_compose_modal(draft: Draft, state: ModalState, templates: list[TemplateChoice],
-                        language: str = "nl") -> dict:
-    """The compose modal: template menu (new drafts), title, text, photo, audience, channels
-    and when (not once sent: edits change the text only)."""
-    editing = state.mode == "edit"
-    blocks: list[dict] = []
-    if not editing:
-        options = [_option(ids.SCRATCH, text("template_scratch", language))]
-        options += [_option(t.key, t.label) for t in templates]
-        select = {"type": "static_select", "action_id": ids.TEMPLATE_SELECT,
-                  "placeholder": _plain(text("template_placeholder", language), 150),
-                  "options": options}
-        chosen = next((o for o in options if o["value"] == state.template), None)
-        if chosen is not None:
-            select["initial_option"] = chosen
-        blocks.append({"type": "section", "block_id": ids.TEMPLATE_BLOCK,
-                       "text": _mrkdwn(f"*{text('template_label', language)}*"),
-                       "accessory": select})
-    title_input = {"type": "plain_text_input", "action_id": ids.TITLE_INPUT,
-                   "max_length": TITLE_LIMIT}
-    body_input = {"type": "plain_text_input", "action_id": ids.BODY_INPUT, "multiline": True,
-                  "max_length": BODY_LIMIT}
-    image_input = {"type": "plain_text_input", "action_id": ids.IMAGE_INPUT}
-    for element, value in ((title_input, draft.title), (body_input, draft.body),
-                           (image_input, draft.image_url)):
-        if value:
-            element["initial_value"] = value
-    variants = [_option(Variant.INTERNAL, text("variant_internal", language)),
-                _option(Variant.EXTERNAL, text("variant_external", language))]
-    variant = {"type": "radio_buttons", "action_id": ids.VARIANT_INPUT, "options": variants,
-               "initial_option": variants[1] if draft.variant == Variant.EXTERNAL
-               else variants[0]}
-    blocks += [
-        _input(ids.TITLE_BLOCK, state, text("title_label", language), title_input),
-        _input(ids.BODY_BLOCK, state, text("body_label", language), body_input,
-               hint=text("body_hint", language)),
-        _input(ids.IMAGE_BLOCK, state, text("image_label", language), image_input,
-               optional=True, hint=text("image_hint", language)),
-        _input(ids.VARIANT_BLOCK, state, text("variant_label", language), variant),
-    ]
-    if not editing:
-        channels = {"type": "multi_conversations_select", "action_id": ids.CHANNELS_INPUT,
-                    "placeholder": _plain(text("channels_placeholder", language), 150),
-                    "filter": {"include": ["public", "private"], "exclude_bot_users": True}}
-        if draft.channels:
-            channels["initial_conversations"] = list(draft.channels)
-        whens = [_option(ids.WHEN_NOW, text("when_now", language)),
-                 _option(ids.WHEN_LATER, text("when_later", language))]
-        when = {"type": "radio_buttons", "action_id": ids.WHEN_INPUT, "options": whens,
-                "initial_option": whens[1] if draft.later else whens[0]}
-        picker: dict = {"type": "datetimepicker", "action_id": ids.SEND_AT_INPUT}
-        if draft.send_at is not None:
-            picker["initial_date_time"] = int(draft.send_at.timestamp())
-        blocks += [
-            _input(ids.CHANNELS_BLOCK, state, text("channels_label", language), channels),
-            _input(ids.WHEN_BLOCK, state, text("when_label", language), when),
-            _input(ids.SEND_AT_BLOCK, state, text("send_at_label", language), picker,
-                   optional=True, hint=text("send_at_hint", language)),
-        ]
-    title_key, submit_key = (("modal_title_edit", "modal_submit_edit") if editing
-                             else ("modal_title", "modal_submit"))
-    return {"type": "modal", "callback_id": ids.COMPOSE_CALLBACK,
-            "title": _plain(text(title_key, language), 24),
-            "submit": _plain(text(submit_key, language), 24),
-            "close": _plain(text("modal_close", language), 24),
-            "private_metadata": state.dumps(), "blocks": blocks}
-
-
-def draft_from_view(view: dict) -> tuple[Draft, ModalState]:
-    """The draft a submitted (or changed) compose modal holds, and the modal's own state."""
-    state = ModalState.loads(view.get("private_metadata"))
-    values = (view.get("state") or {}).get("values") or {}
-
-    def element(base: str, action: str) -> dict:
-        return (values.get(block_id(base, state.revision)) or {}).get(action) or {}
-
-    def selected(base: str, action: str) -> str:
-        option = element(base, action).get("selected_option") or {}
-        return str(option.get("value") or "")
-
-    moment = element(ids.SEND_AT_BLOCK, ids.SEND_AT_INPUT).get("selected_date_time")
-    send_at = datetime.fromtimestamp(int(moment), UTC) if moment else None
-    variant = selected(ids.VARIANT_BLOCK, ids.VARIANT_INPUT) or Variant.INTERNAL
-    draft = Draft(
-        title=element(ids.TITLE_BLOCK, ids.TITLE_INPUT).get("value") or "",
-        body=element(ids.BODY_BLOCK, ids.BODY_INPUT).get("value") or "",
-        image_url=element(ids.IMAGE_BLOCK, ids.IMAGE_INPUT).get("value") or "",
-        variant=variant,
-        channels=list(element(ids.CHANNELS_BLOCK, ids.CHANNELS_INPUT)
-                      .get("selected_conversations") or []),
-        send_at=send_at,
-        later=selected(ids.WHEN_BLOCK, ids.WHEN_INPUT) == ids.WHEN_LATER,
-    )
-    return draft, state
-
-
-# messages ---------------------------------------------------------------------------------
-
 def _button(label: str, action_id: str, value: str, *, style: str | None = None,
             confirm: dict | None = None) -> dict:
-    button = {"type": "button", "text": _plain(label), "action_id": action_id, "value": value}
+    button = {"type": "button", "text": plain(label), "action_id": action_id, "value": value}
     if style:
         button["style"] = style
     if confirm:
@@ -213,10 +46,10 @@ def _button(label: str, action_id: str, value: str, *, style: str | None = None,
 
 
 def _confirm(key: str, language: str, *, danger: bool = False) -> dict:
-    confirm: dict[str, object] = {"title": _plain(text("confirm_title", language), 100),
-                                  "text": _plain(text(key, language), 300),
-                                  "confirm": _plain(text("confirm_yes", language), 30),
-                                  "deny": _plain(text("confirm_no", language), 30)}
+    confirm: dict[str, object] = {"title": plain(text("confirm_title", language), 100),
+                                  "text": plain(text(key, language), 300),
+                                  "confirm": plain(text("confirm_yes", language), 30),
+                                  "deny": plain(text("confirm_no", language), 30)}
     if danger:
         confirm["style"] = "danger"
     return confirm
@@ -231,13 +64,13 @@ def read_line(reads: int, language: str) -> str:
 
 
 def _content_blocks(view: dict, language: str) -> list[dict]:
-    blocks: list[dict] = [{"type": "header", "text": _plain(view["title"], 150)},
+    blocks: list[dict] = [{"type": "header", "text": plain(view["title"], 150)},
                           _section(view["body"])]
     if view.get("image_url"):
         blocks.append({"type": "image", "image_url": view["image_url"],
                        "alt_text": text("image_alt", language)})
     blocks.append({"type": "context",
-                   "elements": [_mrkdwn(read_line(int(view.get("reads") or 0), language))]})
+                   "elements": [mrkdwn(read_line(int(view.get("reads") or 0), language))]})
     return blocks
 
 
@@ -275,7 +108,7 @@ def build_preview(view: dict, channels: list[str], when: str, language: str = "n
     blocks = [_section(text("preview_intro", language, channels=channel_list(channels))),
               {"type": "divider"}]
     blocks += _content_blocks(view, language)
-    blocks += [{"type": "divider"}, {"type": "context", "elements": [_mrkdwn(when)]},
+    blocks += [{"type": "divider"}, {"type": "context", "elements": [mrkdwn(when)]},
                {"type": "actions", "block_id": ids.PREVIEW_ACTIONS_BLOCK, "elements": [
                    _button(text("send", language), ids.SEND, value, style="primary"),
                    _button(text("adjust", language), ids.ADJUST, value),
@@ -322,8 +155,8 @@ def build_report(view: dict, language: str = "nl") -> dict:
     """The delivery report: per channel delivered (with a link), waiting or failed (with what
     to do about it), and the reads under each post."""
     title = text("report_title", language, title=view["title"])
-    blocks = [{"type": "header", "text": _plain(title, 150)},
-              {"type": "context", "elements": [_mrkdwn(report_summary(view, language))]}]
+    blocks = [{"type": "header", "text": plain(title, 150)},
+              {"type": "context", "elements": [mrkdwn(report_summary(view, language))]}]
     chunk = ""
     for line in report_lines(view, language):
         if chunk and len(chunk) + len(line) + 1 > SECTION_LIMIT:

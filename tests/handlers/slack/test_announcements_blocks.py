@@ -8,15 +8,17 @@ from bot.announcements.drafts import Draft
 from bot.announcements.texts import TEXTS
 from handlers.slack import announcements_ids as ids
 from handlers.slack.announcements_blocks import (
-    ModalState,
-    TemplateChoice,
-    build_compose_modal,
     build_external,
     build_list,
     build_notice,
     build_post,
     build_preview,
     build_report,
+)
+from handlers.slack.announcements_modal import (
+    ModalState,
+    TemplateChoice,
+    build_compose_modal,
     draft_from_view,
     modal_errors,
 )
