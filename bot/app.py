@@ -1,9 +1,11 @@
 """The composition root: reads settings, builds the engine, domain, Slack app and ASGI app."""
 
 import asyncio
+import contextlib
 import gc
 import logging
-from collections.abc import Coroutine
+import signal
+from collections.abc import Coroutine, Iterator
 from typing import TypeVar
 
 import uvicorn
@@ -27,9 +29,11 @@ from bot.deps import Services
 from bot.identity import Coordinators
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.sender import ViewLoader
+from bot.questions.conversation import QuestionConversation
 from bot.questions.desk import QuestionDesk
 from bot.questions.guidance.content import load_library
 from bot.questions.guidance.retrieval import GuidanceIndex
+from bot.questions.requests import QuestionRequests
 from bot.scheduling import DueJob, Scheduler
 from bot.settings import Settings
 
@@ -37,20 +41,25 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-async def build_services(settings: Settings, *, clock: Clock = utcnow) -> Services:
-    """Loads the content (ContentError when invalid) and brings the database up to date."""
-    library = load_library(settings.content_dir)
+async def build_services(settings: Settings, *, clock: Clock = utcnow,
+                         index: GuidanceIndex | None = None) -> Services:
+    """Loads the content (ContentError when invalid) and brings the database up to date;
+    `index`: the guidance of settings.content_dir, already built (tests share one)."""
+    library = index.library if index is not None else load_library(settings.content_dir)
     engine = create_engine(settings.database_url)
     await migrate(engine)
     sessions = session_factory(engine)
     coordinators = Coordinators.from_config(library.covenant.coordinators, settings.coordinator_ids)
-    desk = QuestionDesk(GuidanceIndex(library), sessions)
+    desk = QuestionDesk(index or GuidanceIndex(library), sessions)
     outbox = Dispatcher(sessions, clock=clock, views=domain_views(), settings=settings)
     scheduler = Scheduler(clock)
+    conversation = QuestionConversation(desk, coordinators, zone=library.covenant.zone,
+                                        language=settings.default_language)
     services = Services(settings=settings, covenant=library.covenant, library=library,
                         engine=engine, sessions=sessions, coordinators=coordinators, desk=desk,
                         background=BackgroundWork(), outbox=outbox, scheduler=scheduler,
-                        clock=clock)
+                        clock=clock, conversation=conversation,
+                        requests=QuestionRequests(sessions, conversation, clock=clock))
     for name, job in due_jobs(services).items():
         scheduler.add_due_job(name, job)
     return services
@@ -134,12 +143,29 @@ async def serve(settings: Settings, *, port: int | None = None) -> int:
             await services.start()
             await handler.start_async()
         else:
-            server = uvicorn.Server(http_server_config(services, port=port))
+            server = GracefulServer(http_server_config(services, port=port))
             await services.start()
             await server.serve()
     finally:
         await services.close()
     return 0
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, except that after SIGTERM/SIGINT (stop accepting, finish the requests
+    in flight) it does not raise the signal again, which would end the process before the
+    services close: answers in flight are sent first; what is left stays for the next start."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self.handle_exit, signum, None)
+        try:
+            yield
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
 
 
 def freeze_startup_heap() -> None:
@@ -166,8 +192,9 @@ def _socket_mode_handler(services: Services):
 
     slack_app = build_slack_app(services, build_slack_client(services.settings), socket_mode=True)
     add_slack_sender(services)
-    app_token = services.settings.slack_app_token.get_secret_value()
-    return AsyncSocketModeHandler(slack_app, app_token)
+    app_token = services.settings.slack_app_token
+    assert app_token is not None  # settings.uses_socket_mode: serve() comes here only then
+    return AsyncSocketModeHandler(slack_app, app_token.get_secret_value())
 
 
 def run_event_loop(main: Coroutine[None, None, T]) -> T:

@@ -58,6 +58,12 @@ class BackgroundWork:
                 return
             await asyncio.sleep(self._quiet)
 
+    async def settled(self) -> None:
+        """Returns once every job queued so far has finished: a signal to wait on (tests
+        wait on it before asserting that nothing happened) instead of a guessed sleep."""
+        if self._workers:
+            await self._queue.join()
+
     async def drain(self, grace: float = 30.0) -> None:
         """Finishes the queued jobs (for up to `grace` seconds), then stops the workers."""
         if self._workers:

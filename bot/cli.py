@@ -27,9 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "ask":
             return _ask(settings, args)
         if command == "db":
-            from bot.app import upgrade_database
-            asyncio.run(upgrade_database(settings))
-            return 0
+            return _db(settings, args)
         if command == "serve":
             from bot.app import run_event_loop, serve
             return run_event_loop(serve(settings, port=args.port if "port" in args else None))
@@ -61,8 +59,32 @@ def _parser() -> argparse.ArgumentParser:
     content = commands.add_parser("content", help="work with the guidance in content/")
     content.add_argument("action", choices=["check"])
     db = commands.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=["upgrade"])
+    db.add_argument("action", choices=["upgrade", "revision"],
+                    help="upgrade: migrate to the newest revision; revision: write a new "
+                         "migration for what changed in the tables (Alembic autogenerate)")
+    db.add_argument("-m", "--message", help="what the new revision does (for 'revision')")
     return parser
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "upgrade":
+        from bot.app import upgrade_database
+        asyncio.run(upgrade_database(settings))
+        return 0
+    from alembic.util import CommandError
+
+    from bot.revisions import create_revision
+    if not args.message:
+        print('db revision needs a message: convenantbot db revision -m "add meetings"',
+              file=sys.stderr)
+        return 2
+    try:
+        path = asyncio.run(create_revision(settings.database_url, args.message))
+    except CommandError as error:  # e.g. the database is not at the newest revision
+        print(f"db revision: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}; read it through before you commit it")
+    return 0
 
 
 def _content_check(settings: Settings) -> int:

@@ -64,3 +64,11 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(config).get_current_head()
     assert head is not None
     return head
+
+
+def insert_for(session: AsyncSession):
+    """The dialect's INSERT construct (PostgreSQL's or SQLite's), for ON CONFLICT clauses."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    bind = session.get_bind()
+    return postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert

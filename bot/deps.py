@@ -11,8 +11,10 @@ from bot.clock import Clock
 from bot.identity import Coordinators
 from bot.outbox.dispatcher import Dispatcher
 from bot.partnership import Covenant
+from bot.questions.conversation import QuestionConversation
 from bot.questions.desk import QuestionDesk
 from bot.questions.guidance.content import Library
+from bot.questions.requests import QuestionRequests
 from bot.scheduling import Scheduler
 from bot.settings import Settings
 
@@ -30,19 +32,24 @@ class Services:
     outbox: Dispatcher
     scheduler: Scheduler
     clock: Clock
+    conversation: QuestionConversation
+    requests: QuestionRequests
 
     @property
     def language(self) -> str:
         return self.settings.default_language
 
     async def start(self, *, scheduler: bool = True) -> None:
-        """Starts the outbox dispatcher and (unless a test drives time) the scheduler."""
+        """Starts the outbox dispatcher, the answering of questions earlier processes left
+        open, and (unless a test drives time) the scheduler."""
         await self.outbox.start()
+        await self.requests.start()
         if scheduler:
             self.scheduler.start()
 
     async def close(self) -> None:
         self.scheduler.shutdown()
         await self.outbox.stop()
+        await self.requests.stop()
         await self.background.drain()
         await self.engine.dispose()

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock, utcnow
@@ -43,7 +43,7 @@ async def claim_step(session: AsyncSession, key: str) -> bool:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (insert(ScheduledStep).values(key=key, done_at=utcnow())
-                 .on_conflict_do_nothing(index_elements=["key"]).returning(ScheduledStep.id))
+                 .on_conflict_do_nothing(index_elements=["key"]).returning(col(ScheduledStep.id)))
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
 

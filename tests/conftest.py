@@ -11,6 +11,8 @@ import pytest
 
 from bot.app import build_asgi_app, build_services
 from bot.clock import SettableClock, utcnow
+from bot.questions.guidance.content import load_library
+from bot.questions.guidance.retrieval import GuidanceIndex
 from bot.settings import Settings
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_api import FakeSlackApi
@@ -40,6 +42,25 @@ def postgres_available() -> None:
         pytest.fail(f"{problem}, and CONVENANTBOT_REQUIRE_POSTGRES=1 makes it required")
     if problem:
         pytest.skip(f"{problem}; set TEST_POSTGRES_URL to run the PostgreSQL variant")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test marked `database_independent` runs on one database (SQLite), not on each."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        (drop if on_postgres and item.get_closest_marker("database_independent") else keep
+         ).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def guidance_index() -> GuidanceIndex:
+    """The shipped guidance, indexed once per test session (some two seconds each time)."""
+    return GuidanceIndex(load_library(CONTENT))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -84,8 +105,9 @@ def clock() -> SettableClock:
 
 
 @pytest.fixture
-async def services(settings, clock):
-    built = await build_services(settings, clock=clock)
+async def services(settings, clock, guidance_index):
+    shared = guidance_index if settings.content_dir == CONTENT else None
+    built = await build_services(settings, clock=clock, index=shared)
     yield built
     await built.close()
 

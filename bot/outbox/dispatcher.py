@@ -30,13 +30,14 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import CursorResult, bindparam, func, or_, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -60,6 +61,27 @@ LOOKUP_SPAN = timedelta(days=1)  # how far back a lost post is looked for at mos
 
 LaneKey = tuple[str, str, str]  # platform, workspace, channel id or "@" + user id
 Workspace = tuple[str, str]
+
+# The statements of every delivery, built once (cheap for the acks sharing the event loop).
+_TABLE = Delivery.__table__  # type: ignore[attr-defined]
+_CLAIM = (update(_TABLE)
+          .where(_TABLE.c.id == bindparam("delivery_id"), _TABLE.c.state == str(State.PENDING),
+                 _TABLE.c.not_before <= bindparam("now"))
+          .values(state=str(State.SENDING), claimed_at=bindparam("now"),
+                  attempts=_TABLE.c.attempts + 1)
+          .returning(*_TABLE.c))
+_SENDING = (_TABLE.c.id == bindparam("delivery_id"), _TABLE.c.state == str(State.SENDING))
+_FINISH = (update(_TABLE).where(*_SENDING)
+           .values(state=bindparam("new_state"), sent_at=bindparam("sent_at"),
+                   error=bindparam("error"), message_id=bindparam("message_id"),
+                   conversation_id=bindparam("conversation_id")))
+_FINISH_KEEPING_IDS = (update(_TABLE).where(*_SENDING)
+                       .values(state=bindparam("new_state"), sent_at=bindparam("sent_at"),
+                               error=bindparam("error")))
+_PUT_BACK = (update(_TABLE).where(*_SENDING)
+             .values(state=str(State.PENDING), not_before=bindparam("when"),
+                     error=bindparam("error"),
+                     attempts=_TABLE.c.attempts - bindparam("uncount")))
 
 
 def _aware(moment: datetime) -> datetime:
@@ -90,6 +112,8 @@ class Dispatcher:
                  sleep: Sleep = asyncio.sleep):
         settings = settings or Settings.model_construct()  # the defaults, no environment
         self.sessions = sessions
+        # The hot path (claim, finish) runs plain statements on the engine: no ORM session.
+        self._engine: AsyncEngine = sessions.kw["bind"]
         self.clock = clock
         self.views: dict[str, ViewLoader] = dict(views or {})
         self.senders: dict[str, Sender] = {}
@@ -135,6 +159,10 @@ class Dispatcher:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        for sender in self.senders.values():
+            close = getattr(sender, "close", None)
+            if close is not None:
+                await close()
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Sends every delivery that is due at `now` (at the platform's pace) and waits until
@@ -180,14 +208,14 @@ class Dispatcher:
         pending = (col(Delivery.state) == State.PENDING, col(Delivery.platform).in_(platforms))
         async with self.sessions() as session:
             due = (await session.execute(
-                select(Delivery.id, Delivery.platform, Delivery.workspace_id,
-                       Delivery.channel_id, Delivery.user_id, Delivery.kind)
+                sa_select(_TABLE.c.id, _TABLE.c.platform, _TABLE.c.workspace_id,
+                          _TABLE.c.channel_id, _TABLE.c.user_id, _TABLE.c.kind)
                 .where(*pending, col(Delivery.not_before) <= now)
                 .order_by(col(Delivery.id)).limit(BATCH))).all()
             # A delivery waiting out its back-off holds back the later ones of its lane.
             waiting = (await session.execute(
-                select(func.min(Delivery.id), Delivery.platform, Delivery.workspace_id,
-                       Delivery.channel_id, Delivery.user_id)
+                sa_select(func.min(_TABLE.c.id), _TABLE.c.platform, _TABLE.c.workspace_id,
+                          _TABLE.c.channel_id, _TABLE.c.user_id)
                 .where(*pending, col(Delivery.not_before) > now, col(Delivery.attempts) > 0)
                 .group_by(Delivery.platform, Delivery.workspace_id, Delivery.channel_id,
                           Delivery.user_id))).all()
@@ -247,56 +275,66 @@ class Dispatcher:
             return False
         channel_gate = (self._channel_gate(key) if item.kind in (Kind.POST, Kind.UPLOAD)
                         else None)
-        called = False
+        gate = self._workspace_gate(workspace)
         if channel_gate is not None:
             await channel_gate.acquire()
         try:
-            gate = self._workspace_gate(workspace)
             await gate.acquire()
-            try:
-                now = self._now(item)
-                if self._stopping:
-                    return True
-                if self._held(workspace, now):
-                    return False
-                delivery = await self._claim(item.id, now)
-                if delivery is None:  # another worker had it, or it was cancelled or moved
-                    return True
-                called = True
-                await self._send(delivery, now)
-                return not self._held(workspace, self._now(item))
-            finally:
-                gate.release(called=called)
-        finally:
+        except BaseException:
             if channel_gate is not None:
-                channel_gate.release(called=called)
+                channel_gate.release(called=False)
+            raise
+        released = False
 
-    async def _claim(self, delivery_id: int, now: datetime) -> Delivery | None:
-        async with self.sessions() as session:
-            result = await session.execute(
-                update(Delivery)
-                .where(col(Delivery.id) == delivery_id, col(Delivery.state) == State.PENDING,
-                       col(Delivery.not_before) <= now)
-                .values(state=str(State.SENDING), claimed_at=now,
-                        attempts=col(Delivery.attempts) + 1)
-                .returning(*Delivery.__table__.columns)  # type: ignore[attr-defined]
-                .execution_options(synchronize_session=False))
-            row = result.first()
-            await session.commit()
-        return Delivery.model_validate(dict(row._mapping)) if row is not None else None
+        def release(called: bool = True) -> None:
+            """The gates are free again as soon as the platform answered (the record of the
+            outcome in the database does not hold up the next call)."""
+            nonlocal released
+            if not released:
+                released = True
+                gate.release(called=called)
+                if channel_gate is not None:
+                    channel_gate.release(called=called)
 
-    async def _send(self, delivery: Delivery, now: datetime) -> None:
+        claimed = False
+        try:
+            now = self._now(item)
+            if self._stopping:
+                return True
+            if self._held(workspace, now):
+                return False
+            delivery = await self._claim(item.id, now)
+            if delivery is None:  # another worker had it, or it was cancelled or moved
+                return True
+            claimed = True
+            await self._send(delivery, now, release)
+            return not self._held(workspace, self._now(item))
+        finally:
+            release(called=claimed)
+
+    async def _claim(self, delivery_id: int, now: datetime) -> Any:
+        """PENDING -> SENDING if it still is (and still due): the row, or None when another
+        worker won, or it was cancelled or moved meanwhile."""
+        async with self._engine.begin() as connection:
+            result = await connection.execute(_CLAIM, {"delivery_id": delivery_id, "now": now})
+            return result.first()
+
+    async def _send(self, delivery: Delivery, now: datetime,
+                    answered: Callable[[], None] = lambda: None) -> None:
+        """Renders and sends; `answered` is called once the platform has answered."""
         sender = self.senders[delivery.platform]
         target = _target(delivery)
         assert delivery.id is not None
         try:
-            async with self.sessions() as session:
-                data: dict | None = delivery.data
-                loader = self.views.get(delivery.template)
-                if loader is not None and delivery.kind != Kind.DELETE:
-                    data = await loader(session, delivery.data)
-                posted = (await session.get(Delivery, delivery.target_id)
-                          if delivery.target_id else None)
+            data: dict | None = delivery.data
+            posted: Delivery | None = None
+            loader = self.views.get(delivery.template) if delivery.kind != Kind.DELETE else None
+            if loader is not None or delivery.target_id:
+                async with self.sessions() as session:
+                    if loader is not None:
+                        data = await loader(session, delivery.data)
+                    if delivery.target_id:
+                        posted = await session.get(Delivery, delivery.target_id)
             if data is None:  # the subject is gone
                 await self._finish(delivery, State.CANCELLED)
                 return
@@ -315,24 +353,30 @@ class Dispatcher:
                                          counted=False)
                     return
                 conversation = posted.conversation_id or posted.channel_id
-                if delivery.kind == Kind.DELETE:
-                    await sender.delete(conversation, posted.message_id)
-                else:
-                    assert builder is not None
-                    await sender.update(conversation, posted.message_id,
-                                        builder(data, delivery.language))
+                try:
+                    if delivery.kind == Kind.DELETE:
+                        await sender.delete(conversation, posted.message_id)
+                    else:
+                        assert builder is not None
+                        await sender.update(conversation, posted.message_id,
+                                            builder(data, delivery.language))
+                finally:
+                    answered()
                 await self._finish(delivery, State.SENT)
                 return
             assert builder is not None
             message = builder(data, delivery.language)
             sent: Sent | None = None
-            if delivery.error in UNKNOWN_OUTCOME:  # the last try may have gone through
-                sent = await self._look_up(sender, delivery, target, message)
-            if sent is None:
-                if delivery.kind == Kind.UPLOAD:
-                    sent = await sender.upload(target, message, delivery_id=delivery.id)
-                else:
-                    sent = await sender.post(target, message, delivery_id=delivery.id)
+            try:
+                if delivery.error in UNKNOWN_OUTCOME:  # the last try may have gone through
+                    sent = await self._look_up(sender, delivery, target, message)
+                if sent is None:
+                    if delivery.kind == Kind.UPLOAD:
+                        sent = await sender.upload(target, message, delivery_id=delivery.id)
+                    else:
+                        sent = await sender.post(target, message, delivery_id=delivery.id)
+            finally:
+                answered()
             await self._finish(delivery, State.SENT, message_id=sent.message_id,
                                conversation_id=sent.conversation_id)
         except DeliveryError as error:
@@ -345,7 +389,9 @@ class Dispatcher:
         if error.retry_after is not None:
             until = now + timedelta(seconds=max(error.retry_after, 0.0))
             await self._hold((delivery.platform, delivery.workspace_id), until)
-            await self._put_back(delivery, until, error.reason, counted=False)
+            # A 429 on the look-up after an unclear try leaves that try unclear.
+            reason = delivery.error if delivery.error in UNKNOWN_OUTCOME else error.reason
+            await self._put_back(delivery, until, reason, counted=False)
         elif error.permanent or delivery.attempts >= self.max_attempts:
             logger.warning("outbox delivery %s failed: %s", delivery.id, error.reason)
             await self._finish(delivery, State.FAILED, error=error.reason[:128])
@@ -370,29 +416,23 @@ class Dispatcher:
                 .values(not_before=until))
             await session.commit()
 
-    async def _finish(self, delivery: Delivery, state: State, **values: Any) -> None:
+    async def _finish(self, delivery: Any, state: State, **values: Any) -> None:
+        """Records the outcome, only if the row is still SENDING (see request_update)."""
         values.setdefault("error", None)
-        async with self.sessions() as session:
-            await session.execute(
-                update(Delivery).where(col(Delivery.id) == delivery.id,
-                                       col(Delivery.state) == State.SENDING)
-                .values(state=str(state), sent_at=self.clock() if state == State.SENT else None,
-                        **values))
-            await session.commit()
+        # Updates and deletes keep the ids they have (none of their own).
+        statement = _FINISH if "message_id" in values else _FINISH_KEEPING_IDS
+        async with self._engine.begin() as connection:
+            await connection.execute(statement, {
+                "delivery_id": delivery.id, "new_state": str(state),
+                "sent_at": self.clock() if state == State.SENT else None, **values})
 
-    async def _put_back(self, delivery: Delivery, when: datetime, reason: str | None, *,
+    async def _put_back(self, delivery: Any, when: datetime, reason: str | None, *,
                         counted: bool = True) -> None:
         """PENDING again, due at `when`; `counted=False`: the try does not count (a 429)."""
-        values: dict[str, Any] = {"state": str(State.PENDING), "not_before": when,
-                                  "error": reason}
-        if not counted:
-            values["attempts"] = col(Delivery.attempts) - 1
-        async with self.sessions() as session:
-            await session.execute(
-                update(Delivery).where(col(Delivery.id) == delivery.id,
-                                       col(Delivery.state) == State.SENDING)
-                .values(**values))
-            await session.commit()
+        async with self._engine.begin() as connection:
+            await connection.execute(_PUT_BACK, {
+                "delivery_id": delivery.id, "when": when, "error": reason,
+                "uncount": 0 if counted else 1})
 
     # ------------------------------------------------------------------
     # after a crash
@@ -420,7 +460,7 @@ class Dispatcher:
                     update(Delivery).where(col(Delivery.id) == delivery.id, *expired)
                     .values(claimed_at=now))
                 await session.commit()
-            if taken.rowcount != 1:
+            if cast(CursorResult, taken).rowcount != 1:
                 continue
             try:
                 if await self._reconcile_one(delivery, now):

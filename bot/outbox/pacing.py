@@ -1,6 +1,6 @@
 """Pacing: at most `per_second` calls, evenly spaced, never a burst beyond the limit.
 
-A gate lets a call start when (1) the previous call started at least 1/rate ago (even spacing)
+A gate lets a call start when (1) its slot has come: slots are 1/rate apart (even spacing)
 and (2) fewer than `capacity` calls are in flight or finished within the last `window` seconds
 (capacity = max(1, int(rate)), window = capacity / rate). (2) counts a call from when its answer
 came back, which is never before the platform counted it, so even when a slow answer bunches
@@ -27,7 +27,7 @@ class RateGate:
         self._monotonic = monotonic
         self._sleep = sleep
         self._lock = asyncio.Lock()  # FIFO: callers go in the order they asked
-        self._last_start = float("-inf")
+        self._next = float("-inf")  # when the next call may start
         self._in_flight = 0
         self._finished: deque[float] = deque()
         self._released = asyncio.Event()
@@ -37,7 +37,7 @@ class RateGate:
         """When the last call finished, or None while one is waiting or in flight."""
         if self._in_flight or self._lock.locked():
             return None
-        return self._finished[-1] if self._finished else self._last_start
+        return self._finished[-1] if self._finished else self._next
 
     async def acquire(self) -> None:
         """Waits for this call's turn; the caller must `release` once the call is done."""
@@ -46,7 +46,7 @@ class RateGate:
                 now = self._monotonic()
                 while self._finished and self._finished[0] <= now - self.window:
                     self._finished.popleft()
-                wait = self._last_start + self.interval - now
+                wait = self._next - now
                 if self._in_flight + len(self._finished) >= self.capacity:
                     if not self._finished:  # every slot is a call still in flight
                         self._released.clear()
@@ -56,7 +56,12 @@ class RateGate:
                 if wait <= 0:
                     break
                 await self._sleep(wait)
-            self._last_start = now
+            # The next slot follows this one's, so a sleep that wakes late does not slow the
+            # pace down (the next call may then follow sooner, never beyond the window's
+            # count); after a longer stall (or idleness) the schedule starts again from now,
+            # so calls never bunch up to catch up.
+            on_time = now - self._next <= self.interval
+            self._next = (self._next if on_time else now) + self.interval
             self._in_flight += 1
 
     def release(self, *, called: bool = True) -> None:

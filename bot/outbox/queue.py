@@ -3,8 +3,9 @@ decision and the rows commit together (or not at all). None of them commits."""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -102,7 +103,7 @@ async def cancel_pending(session: AsyncSession, *, topic: str) -> int:
         update(Delivery).where(col(Delivery.topic) == topic,
                                col(Delivery.state) == State.PENDING)
         .values(state=str(State.CANCELLED)))
-    return result.rowcount or 0
+    return cast(CursorResult, result).rowcount or 0
 
 
 async def deliveries(session: AsyncSession, *, topic: str,

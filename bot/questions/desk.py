@@ -1,13 +1,16 @@
 """Asking the guidance: answers, the questions it could not answer, and feedback."""
 
+import asyncio
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import utcnow
+from bot.database import insert_for
 from bot.identity import Person
 from bot.questions.guidance.answers import (
     Answer,
@@ -54,7 +57,9 @@ class QuestionDesk:
         text = text.strip()
         if len(text) > MAX_QUESTION_CHARS:
             raise QuestionTooLong(len(text))
-        answer = answer_question(self.index, text)
+        # In a worker thread: retrieval is CPU work, and on the event loop it would hold up
+        # every ack and health check while it runs.
+        answer = await asyncio.to_thread(answer_question, self.index, text)
         question = Question(
             platform=person.platform, workspace_id=person.workspace_id, user_id=person.user_id,
             channel_id=channel_id, text=text, language=answer.language,
@@ -75,24 +80,25 @@ class QuestionDesk:
         shown = {(s.get("document"), s.get("section")) for s in question.sources}
         return other_topics(self.index, question.text, shown)
 
-    async def record_feedback(self, person: Person, question_id: int, *, helpful: bool
-                              ) -> Question | None:
-        """Stores a 👍/👎 (a second vote replaces the first); None for an unknown question."""
+    async def record_feedback(self, person: Person, question_id: int, *, helpful: bool,
+                              received_ns: int | None = None) -> Question | None:
+        """Stores a 👍/👎 (a later vote replaces an earlier one); None for an unknown question.
+        One upsert, so two clicks at once never race the UNIQUE constraint: of racing votes,
+        the one received last (`received_ns`) stays."""
+        received_ns = received_ns if received_ns is not None else time.time_ns()
         async with self.sessions() as session:
             question = await session.get(Question, question_id)
             if question is None or question.workspace_id != person.workspace_id:
                 return None
-            existing = (await session.exec(select(Feedback).where(
-                Feedback.question_id == question_id, Feedback.platform == person.platform,
-                Feedback.workspace_id == person.workspace_id, Feedback.user_id == person.user_id,
-            ))).first()
-            if existing is None:
-                session.add(Feedback(question_id=question_id, platform=person.platform,
-                                     workspace_id=person.workspace_id, user_id=person.user_id,
-                                     helpful=helpful))
-            else:
-                existing.helpful, existing.given_at = helpful, utcnow()
-                session.add(existing)
+            insert = insert_for(session)(Feedback).values(
+                question_id=question_id, platform=person.platform,
+                workspace_id=person.workspace_id, user_id=person.user_id, helpful=helpful,
+                given_at=utcnow(), received_ns=received_ns)
+            await session.exec(insert.on_conflict_do_update(
+                index_elements=["question_id", "platform", "workspace_id", "user_id"],
+                set_={"helpful": insert.excluded.helpful, "given_at": insert.excluded.given_at,
+                      "received_ns": insert.excluded.received_ns},
+                where=col(Feedback.received_ns) <= insert.excluded.received_ns))
             await session.commit()
             return question
 

@@ -41,7 +41,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "unanswered_none": "Er zijn geen onbeantwoorde vragen. 🎉",
         "unhelpful_title": "Antwoorden met 👎",
         "unhelpful_none": "Er zijn geen antwoorden als niet nuttig gemarkeerd.",
-        "asked_by": "$when · <@$user>",
+        "asked_by": "$when ·",
+        "asked_when": "%d-%m-%Y %H:%M",
+        "unhelpful_item": "$question  (👎 $votes)",
+        "source_icon": "📄",
         "terminal_welcome": "Convenantbot (terminal). Stel een vraag, typ een nummer om op een "
                             "knop te drukken, 'help' voor uitleg of 'stop' om te stoppen.",
         "terminal_help": (
@@ -89,7 +92,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "unanswered_none": "There are no unanswered questions. 🎉",
         "unhelpful_title": "Answers marked 👎",
         "unhelpful_none": "No answers have been marked as not helpful.",
-        "asked_by": "$when · <@$user>",
+        "asked_by": "$when ·",
+        "asked_when": "%d-%m-%Y %H:%M",
+        "unhelpful_item": "$question  (👎 $votes)",
+        "source_icon": "📄",
         "terminal_welcome": "Convenantbot (terminal). Ask a question, type a number to press a "
                             "button, 'help' for help or 'stop' to quit.",
         "terminal_help": (

@@ -2,17 +2,17 @@
 
 import logging
 from types import ModuleType
-from urllib.parse import parse_qsl
 
-from slack_bolt import BoltResponse
-from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
-from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Services
-from bot.events import claim_event
 from bot.outbox.sender import Builder
 from handlers.slack import actions, announcements, commands, events
+from handlers.slack.endpoint import SlackEndpoint
+from handlers.slack.middleware import CapText, SkipClaimedRequests, add_error_handler
+
+__all__ = ["CAPABILITIES", "SlackEndpoint", "build_slack_app", "slack_builders"]
 
 
 def _is_not_the_token_notice(record: logging.LogRecord) -> bool:
@@ -33,6 +33,11 @@ def slack_builders() -> dict[str, Builder]:
             for name, builder in getattr(module, "BUILDERS", {}).items()}
 
 
+def _claims_itself(body: dict) -> bool:
+    # Questions are claimed by their listener, in the transaction that stores them.
+    return events.claims_itself(body) or body.get("command") == commands.COMMAND
+
+
 def build_slack_app(services: Services, client: AsyncWebClient, *,
                     socket_mode: bool = False) -> AsyncApp:
     """A Bolt app with every listener registered; `client` carries the token and retries."""
@@ -48,9 +53,14 @@ def build_slack_app(services: Services, client: AsyncWebClient, *,
         # Listeners only ack and queue their work (services.background), so Bolt can answer
         # as soon as they return instead of polling for the ack.
         process_before_response=True,
+        # A request no listener takes goes to the error handler (one log line, and a 200 for
+        # events) instead of Bolt's warning with a page of suggested code.
+        raise_error_for_unhandled_request=True,
     )
 
-    app.middleware(SkipClaimedEvents(services.desk.sessions))
+    add_error_handler(app, services)
+    app.middleware(SkipClaimedRequests(services, claims_itself=_claims_itself))
+    app.middleware(CapText())
     commands.register(app, services)
     events.register(app, services)
     actions.register(app, services)
@@ -59,68 +69,3 @@ def build_slack_app(services: Services, client: AsyncWebClient, *,
     # Registered last: Bolt runs the first listener that matches.
     actions.register_unknown(app, services)
     return app
-
-
-class SkipClaimedEvents(AsyncMiddleware):
-    """Slack redelivers events it thinks were missed (X-Slack-Retry-Num); the first delivery
-    claims the event id, so later ones only get their 200.
-
-    A middleware class rather than a function: Bolt then need not build every listener
-    argument (say, respond, client, ...) for each request just to call it.
-    """
-
-    def __init__(self, sessions):
-        self.sessions = sessions
-
-    async def async_process(self, *, req, resp, next):
-        body = req.body
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            first = await claim_event(self.sessions, platform="slack",
-                                      workspace_id=body.get("team_id") or "", event_id=event_id)
-            if not first:
-                return BoltResponse(status=200, body="")
-        return await next()
-
-
-class SlackEndpoint:
-    """POST /slack/events straight into Bolt, as an ASGI app.
-
-    Does what Bolt's Starlette adapter does for a POST (there is no OAuth flow, so no GET
-    and no cookies), without building a Starlette Request and Response around Bolt's own:
-    that work is a good part of the time an ack takes.
-    """
-
-    def __init__(self, app: AsyncApp):
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return  # nobody left to answer
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
-        try:
-            request = AsyncBoltRequest(
-                # Slack sends UTF-8; anything else fails the signature check (401).
-                body=body.decode("utf-8", errors="replace"),
-                # Last value wins, as with Starlette's query_params and headers.
-                query=dict(parse_qsl(scope["query_string"].decode("latin-1"),
-                                     keep_blank_values=True)),
-                headers={name.decode("latin-1"): value.decode("latin-1")
-                         for name, value in scope["headers"]},
-            )
-        except ValueError:  # Bolt parses the body before it checks the signature
-            response = BoltResponse(status=400, body="invalid request body")
-        else:
-            response = await self.app.async_dispatch(request)
-        content = response.body.encode("utf-8")
-        headers = [(name.encode("latin-1"), value.encode("latin-1"))
-                   for name, values in response.headers.items() for value in values]
-        headers.append((b"content-length", str(len(content)).encode("latin-1")))
-        await send({"type": "http.response.start", "status": response.status,
-                    "headers": headers})
-        await send({"type": "http.response.body", "body": content})

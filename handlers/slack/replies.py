@@ -1,48 +1,68 @@
-"""The message the bot sends back for what someone typed, wherever they typed it."""
+"""Where a reply goes in Slack: a slash command's response_url, a thread, a DM; a private
+reply to a mention in a channel is shown to the asker only (chat.postEphemeral)."""
 
 import logging
+from datetime import UTC, datetime, timedelta
 
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.conversation import Reply
 from bot.deps import Services
-from bot.identity import Person
-from bot.questions.desk import QuestionTooLong
-from bot.questions.guidance.words import detect_language, words
-from bot.questions.intents import Intent, intent_of
-from bot.questions.texts import text
+from bot.questions.models import QuestionRequest
+from bot.questions.requests import Deliver
 from handlers.slack import blocks
 
 logger = logging.getLogger(__name__)
 
-
-async def reply_to(services: Services, person: Person, typed: str, *,
-                   channel_id: str | None = None) -> dict:
-    """Help, a coordinator list or an answer; a friendly notice when something breaks."""
-    try:
-        return await _reply(services, person, typed.strip(), channel_id)
-    except Exception:
-        logger.exception("composing a reply failed")
-        return blocks.build_notice(text("error", services.settings.default_language))
+RESPONSE_URL_LIFETIME = timedelta(minutes=30)  # Slack's promise; we keep a minute's margin
+RESPONSE_URL_MARGIN = timedelta(minutes=1)
 
 
-async def _reply(services: Services, person: Person, typed: str, channel_id) -> dict:
-    language = services.settings.default_language
-    intent = intent_of(typed)
-    if intent is Intent.HELP:
-        return blocks.build_help(language, for_coordinator=services.coordinators.includes(person))
-    if intent is Intent.QUESTION:
-        try:
-            asked = await services.desk.ask(person, typed, channel_id=channel_id)
-        except QuestionTooLong as error:
-            language = detect_language(words(typed[:500]))
-            return blocks.build_notice(text("too_long", language, length=error.length,
-                                            limit=error.limit))
-        return blocks.build_answer(asked.answer, asked.id)
-    if typed.lower() == "unanswered":
-        language = "en"
-    if not services.coordinators.includes(person):
-        return blocks.build_notice(text("not_coordinator", language))
-    timezone = services.library.covenant.timezone
-    where = {"platform": person.platform, "workspace_id": person.workspace_id}
-    if intent is Intent.UNANSWERED:
-        questions = await services.desk.unanswered(**where)
-        return blocks.build_unanswered(questions, language, timezone)
-    return blocks.build_unhelpful(await services.desk.unhelpful(**where), language, timezone)
+class ResponseUrlError(RuntimeError):
+    pass
+
+
+def add_deliverer(app: AsyncApp, services: Services) -> None:
+    """Stored question requests from Slack are answered through this app's client."""
+    services.requests.add_deliverer("slack", slack_deliverer(app.client))
+
+
+def slack_deliverer(client: AsyncWebClient) -> Deliver:
+    async def deliver(request: QuestionRequest, reply: Reply, now: datetime) -> None:
+        if request.response_url:
+            received_at = request.received_at
+            if received_at.tzinfo is None:  # SQLite hands back naive datetimes (UTC)
+                received_at = received_at.replace(tzinfo=UTC)
+            if now - received_at < RESPONSE_URL_LIFETIME - RESPONSE_URL_MARGIN:
+                await post_to_response_url(request.response_url, reply)
+                return
+            # The command's response_url has expired: the asker still gets the answer, by DM.
+            logger.info("question request %s: response_url expired, answering by DM",
+                        request.id)
+            await client.chat_postMessage(channel=request.user_id, **blocks.render(reply))
+            return
+        await post_reply(client, reply, channel=request.channel_id or request.user_id,
+                         user=request.user_id, thread_ts=request.thread_ts,
+                         is_direct=request.is_direct or not request.channel_id)
+    return deliver
+
+
+async def post_to_response_url(url: str, reply: Reply) -> None:
+    """What a slash command's `respond` does: Slack shows it to the asker only."""
+    response = await AsyncWebhookClient(url, timeout=10).send_dict(blocks.render(reply))
+    if response.status_code != 200:
+        raise ResponseUrlError(f"response_url answered {response.status_code}")
+
+
+async def post_reply(client: AsyncWebClient, reply: Reply, *, channel: str, user: str,
+                     thread_ts: str | None = None, is_direct: bool = False) -> None:
+    """Posts `reply` in `channel` (in the thread `thread_ts`); a private reply outside a
+    DM goes to `user` only, so a coordinator's list never shows others' questions in public."""
+    message = blocks.render(reply)
+    if reply.private and not is_direct:
+        await client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts,
+                                        **message)
+    else:
+        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message)

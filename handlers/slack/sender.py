@@ -49,11 +49,43 @@ class SlackSender:
     platform = "slack"
 
     def __init__(self, client: AsyncWebClient, builders: Mapping[str, Builder]):
-        self.client = client
+        self.given = client
         self.builders = {TEXT_TEMPLATE: text_message, **builders}
-        # Calls that post must not be repeated blindly (see the module's docstring).
-        self.once = AsyncWebClient(token=client.token, base_url=client.base_url,
-                                   timeout=client.timeout, retry_handlers=[])
+        self._session: aiohttp.ClientSession | None = None
+        self._clients: tuple[AsyncWebClient, AsyncWebClient] | None = None
+
+    def _open(self) -> tuple[AsyncWebClient, AsyncWebClient]:
+        """Two clients on one keep-alive connection pool (slack_sdk opens a connection per
+        call without one): `client` retries like the one given, `once` never retries, for
+        calls that post (see the module's docstring)."""
+        if self._clients is None:
+            given = self.given
+            session = given.session
+            if session is None:
+                session = self._session = aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=given.timeout))
+            self._clients = (
+                AsyncWebClient(token=given.token, base_url=given.base_url,
+                               timeout=given.timeout, session=session,
+                               retry_handlers=given.retry_handlers),
+                AsyncWebClient(token=given.token, base_url=given.base_url,
+                               timeout=given.timeout, session=session, retry_handlers=[]))
+        return self._clients
+
+    @property
+    def client(self) -> AsyncWebClient:
+        return self._open()[0]
+
+    @property
+    def once(self) -> AsyncWebClient:
+        return self._open()[1]
+
+    async def close(self) -> None:
+        """Closes the connection pool (the dispatcher calls this when it stops)."""
+        if self._session is not None:
+            await self._session.close()
+        self._session = None
+        self._clients = None
 
     async def post(self, target: ChannelRef, message: dict[str, Any], *,
                    delivery_id: int) -> Sent:

@@ -207,9 +207,10 @@ class Analyzer:
         names = proper_names(text)
         plain = normalize(text)
         asked_for = _ASKED_FOR_THING.match(plain)
+        asked_words = asked_for.group(1).split() if asked_for else []
         for concept in concepts:
-            concept.is_asked_for = bool(asked_for) and any(
-                word in asked_for.group(1).split() for word in (concept.word, concept.compound))
+            concept.is_asked_for = any(
+                word in asked_words for word in (concept.word, concept.compound))
             own = self._own_terms(concept)
             if any(term in self._not_covered for term in own):
                 concept.off_topic = own

@@ -8,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import frontmatter
+
 from bot.content import ContentError, Problem, read_yaml
 from bot.partnership import Covenant, covenant_problems
 
@@ -108,29 +110,32 @@ def slugify(text: str) -> str:
 
 def _split_front_matter(path: Path, text: str, problems: list[Problem]) -> tuple[dict, int]:
     """Returns the front matter and the number of the first body line."""
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
+    handler = frontmatter.YAMLHandler()
+    if not handler.detect(text):
         problems.append(Problem(path, 1, "file must start with front matter between '---' lines"))
         return {}, 1
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-    if end is None:
+    try:
+        matter, body = handler.split(text)
+    except ValueError:
         problems.append(Problem(path, 1, "front matter is not closed with a '---' line"))
         return {}, 1
+    # The body starts after the closing '---' line (the split leaves that line's end on it).
+    start = len(text) - len(body) + (1 if body.startswith("\n") else 0)
+    first_line = text[:start].count("\n") + 1
+    # The matter starts right after the opening '---', so its line numbers are the file's.
     before = len(problems)
-    meta = read_yaml(path, problems, "\n".join(lines[1:end]))
-    for problem in problems[before:]:
-        problems[problems.index(problem)] = Problem(path, problem.line + 1, problem.message)
+    meta = read_yaml(path, problems, matter)
     if len(problems) > before:
-        return {}, end + 2
+        return {}, first_line
     if not isinstance(meta, dict):
         problems.append(Problem(path, 2, "front matter must be 'key: value' lines"))
-        return {}, end + 2
+        return {}, first_line
     for key in REQUIRED_FRONT_MATTER:
         if not str(meta.get(key) or "").strip():
             problems.append(Problem(path, 1, f"front matter lacks '{key}'"))
     if meta.get("language") and meta["language"] not in LANGUAGES:
         problems.append(Problem(path, 1, f"language must be one of {', '.join(LANGUAGES)}"))
-    return meta, end + 2
+    return meta, first_line
 
 
 def _load_document(path: Path, problems: list[Problem]) -> Document | None:

@@ -2,10 +2,12 @@
 scored together with its section, and a confidence from how much of the question the
 best section covers."""
 
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
+from operator import itemgetter
 
 from bot.questions.guidance.analysis import AnalyzedQuestion, Analyzer, Concept
 from bot.questions.guidance.content import Library, Section
@@ -159,12 +161,12 @@ class GuidanceIndex:
                 unit_scores[index] += importance * score
         for u_index, bonus in self._pair_bonuses(analyzed, unit_scores).items():
             unit_scores[u_index] += bonus
-        combined = Counter()
+        combined: dict[int, float] = {}
         for u_index, score in unit_scores.items():
             s_index = self._units[u_index][0]
             combined[u_index] = ((score + SECTION_WEIGHT * section_scores[s_index])
                                  * self._unit_weights[u_index])
-        best = combined.most_common(12)
+        best = heapq.nlargest(12, combined.items(), key=itemgetter(1))  # Counter.most_common
         if analyzed.asks_for_number and best:
             best = self._number_first(best)
         hits = tuple(Hit(self.sections[self._units[u][0]], self._units[u][1], score)

@@ -340,3 +340,23 @@ async def test_an_upload_is_found_by_title_after_a_crash(dispatcher, sessions, s
     await dispatcher.run_once()
     [row] = await rows(sessions)
     assert row.state == State.SENT and len(slack_api.files) == 1
+
+
+async def test_a_timeout_is_looked_up_before_posting_again(dispatcher, sessions, slack_api,
+                                                          clock):
+    [delivery_id] = await post_to(sessions, ["C1"], clock=clock)
+    # The post went through, but its answer was lost (a timeout): the outcome is unclear.
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack_api.base_url)
+    await client.chat_postMessage(
+        channel="C1", text="hallo C1 (nl)",
+        metadata={"event_type": METADATA_EVENT, "event_payload": {"delivery": delivery_id}})
+    await set_row(sessions, delivery_id, attempts=1, error="timeout",
+                  not_before=clock() - timedelta(seconds=1))
+    slack_api.rate_limit("conversations.history", times=1, retry_after=5)
+    await dispatcher.run_once()
+    [row] = await rows(sessions)
+    assert (row.state, row.error) == (State.PENDING, "timeout")  # still unclear after the 429
+    await dispatcher.run_once(clock.advance(seconds=5))
+    [row] = await rows(sessions)
+    assert row.state == State.SENT
+    assert len(slack_api.messages("C1")) == 1

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.identity import ChannelRef
 from bot.outbox.queue import enqueue
-from bot.scheduling import Scheduler, ScheduledStep, claim_step
+from bot.scheduling import ScheduledStep, Scheduler, claim_step
 from tests.bot.outbox.conftest import TEMPLATE, rows
 from tests.conftest import TEAM
 

@@ -37,7 +37,7 @@ async def test_a_failing_job_does_not_stop_the_others():
 
 
 async def test_a_full_queue_runs_the_job_at_once_instead_of_losing_it():
-    work = BackgroundWork(workers=1, max_queued=1, quiet=10, max_deferral=10)
+    work = BackgroundWork(workers=1, max_queued=1, quiet=10, max_deferral=0.05)
     done: list[str] = []
 
     async def job(name: str) -> None:
@@ -47,4 +47,22 @@ async def test_a_full_queue_runs_the_job_at_once_instead_of_losing_it():
     await work.submit(lambda: job("second"))
     await work.submit(lambda: job("third"))
     assert done == ["second", "third"]
-    await work.drain(grace=0.1)
+    await work.settled()
+    assert done == ["second", "third", "queued"]  # the queued one ran too: nothing was lost
+    await work.drain(grace=1)
+
+
+async def test_settled_returns_once_every_queued_job_has_finished():
+    work = BackgroundWork(workers=2, quiet=0.001, max_deferral=0.01)
+    done: list[int] = []
+    await work.settled()  # nothing queued: returns at once
+
+    async def job(n: int) -> None:
+        await asyncio.sleep(0)
+        done.append(n)
+
+    for n in range(3):
+        await work.submit(lambda n=n: job(n))
+    await work.settled()
+    assert sorted(done) == [0, 1, 2]
+    await work.drain()

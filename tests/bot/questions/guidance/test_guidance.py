@@ -5,16 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.questions.guidance.answers import ANSWER_BUDGET, answer_question, answer_topic
+from bench.qa_score import MAX_CHARS as PROMISED_MAX_CHARS  # what an answer may be, at most
+from bot.questions.guidance.answers import answer_question, answer_topic
 from bot.questions.guidance.content import load_library
 from bot.questions.guidance.retrieval import GuidanceIndex
 from bot.questions.guidance.words import detect_language, words
 from tests.conftest import CONTENT
 
 
-@pytest.fixture(scope="module")
-def index() -> GuidanceIndex:
-    return GuidanceIndex(load_library(CONTENT))
+@pytest.fixture
+def index(guidance_index) -> GuidanceIndex:
+    return guidance_index  # built once per session (tests/conftest.py)
 
 
 def test_compound_words_are_split_into_known_words(index):
@@ -48,7 +49,7 @@ def test_answer_quotes_the_guidance_and_names_its_source(index):
 def test_answers_stay_chat_sized(index):
     for section in index.library.sections:
         answer = answer_question(index, section.heading)
-        assert len(answer.quote) <= ANSWER_BUDGET + 1200  # one long passage at most
+        assert len(answer.quote) <= PROMISED_MAX_CHARS
 
 
 def test_list_item_answer_comes_with_the_sentence_that_introduces_the_list(index):

@@ -1,7 +1,6 @@
 """Slack as the platform drives it: signed HTTP requests into the real ASGI app, and the
 bot's Web API calls answered by the fake Slack server on loopback."""
 
-import asyncio
 import time
 
 import pytest
@@ -92,13 +91,15 @@ async def test_question_of_5000_characters_is_politely_refused_and_not_stored(sl
     assert await services.desk.unanswered(platform="slack", workspace_id=TEAM) == []
 
 
-async def test_forged_signature_is_rejected_with_401(slack):
+@pytest.mark.database_independent
+async def test_forged_signature_is_rejected_with_401(slack, services):
     response, key = await slack.command(DUTCH_QUESTION, secret="not-the-secret")
     assert response.status_code == 401
-    await asyncio.sleep(0.2)
+    await services.background.settled()
     assert slack.slack.calls == []
 
 
+@pytest.mark.database_independent
 async def test_a_body_that_is_not_utf8_is_rejected_with_401_not_an_error(http, bot_url, slack):
     response = await http.post(f"{bot_url}/slack/events", content=b"text=\xff\xfe\xfd",
                                headers={"Content-Type": "application/x-www-form-urlencoded",
@@ -108,6 +109,7 @@ async def test_a_body_that_is_not_utf8_is_rejected_with_401_not_an_error(http, b
     assert slack.slack.calls == []
 
 
+@pytest.mark.database_independent
 @pytest.mark.parametrize(("body", "content_type"), [
     ("{not json", "application/json"),
     ("payload=%7Bnot-json", "application/x-www-form-urlencoded"),
@@ -118,6 +120,7 @@ async def test_a_body_slack_would_never_send_gets_400_not_an_error(slack, body, 
     assert slack.slack.calls == []
 
 
+@pytest.mark.database_independent
 async def test_stale_timestamp_is_rejected_with_401(slack):
     response, _ = await slack.command(DUTCH_QUESTION, timestamp=int(time.time()) - 60 * 10)
     assert response.status_code == 401
@@ -152,19 +155,19 @@ async def test_slack_retry_of_a_handled_event_does_nothing_twice(slack, services
                               headers={"X-Slack-Retry-Num": "1",
                                        "X-Slack-Retry-Reason": "http_timeout"})
     assert retry.status_code == 200
-    await asyncio.sleep(0.3)
+    await services.background.settled()
     assert len(slack.slack.calls_to("chat.postMessage")) == 1
     assert len(await services.desk.unanswered(platform="slack", workspace_id=TEAM)) == 1
 
 
-async def test_bot_ignores_its_own_and_other_bots_messages(slack):
+async def test_bot_ignores_its_own_and_other_bots_messages(slack, services):
     own = {"type": "message", "channel_type": "im", "user": "UBOT", "bot_id": "B1",
            "text": DUTCH_QUESTION, "ts": "1700000000.000400", "channel": "D1"}
     other = {"type": "message", "channel_type": "im", "subtype": "bot_message", "bot_id": "B9",
              "text": DUTCH_QUESTION, "ts": "1700000000.000500", "channel": "D1"}
     assert (await slack.event(own)).status_code == 200
     assert (await slack.event(other)).status_code == 200
-    await asyncio.sleep(0.3)
+    await services.background.settled()
     assert slack.slack.calls_to("chat.postMessage") == []
 
 

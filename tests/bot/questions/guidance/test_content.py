@@ -40,7 +40,8 @@ def content_dir(tmp_path) -> Path:
 def test_shipped_content_is_valid():
     assert check_content(CONTENT) == []
     library = load_library(CONTENT)
-    assert len(library.documents) == 5
+    # Every guidance file is a document, however many there are.
+    assert len(library.documents) == len(list((CONTENT / "guidance").glob("*.md")))
     assert all(section.passages for section in library.sections)
 
 

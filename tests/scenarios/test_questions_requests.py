@@ -1,0 +1,116 @@
+"""Accepted questions are durable: stored with where the answer goes, answered once, and
+answered by the next start when the process that acked them could not."""
+
+import asyncio
+import time
+
+import pytest
+from sqlmodel import select
+
+from bot.identity import Person
+from bot.questions.models import QuestionRequest, RequestState
+from bot.questions.requests import CLAIM_LEASE, MAX_ATTEMPTS, Incoming
+from tests.conftest import SIGNING_SECRET, TEAM
+from tests.fakes.driver import SlackDriver
+from tests.fakes.signing import FORM_CONTENT_TYPE, slash_command_body
+
+QUESTION = "Hoe deel ik het convenantbericht intern met mijn collega's?"
+
+
+@pytest.fixture
+def slack(http, bot_url, slack_api) -> SlackDriver:
+    return SlackDriver(http, bot_url, slack_api, secret=SIGNING_SECRET, team_id=TEAM)
+
+
+@pytest.fixture
+def answering(services, slack_api) -> SlackDriver:
+    """The Slack app is built (its client answers requests), but the process has not started:
+    the test says when open requests are looked for."""
+    from bot.app import build_asgi_app
+
+    build_asgi_app(services)
+    return SlackDriver(None, "", slack_api, secret=SIGNING_SECRET, team_id=TEAM)
+
+
+async def _requests(services) -> list[QuestionRequest]:
+    async with services.sessions() as session:
+        return list(await session.exec(select(QuestionRequest).order_by(QuestionRequest.id)))
+
+
+def _stored_by_a_process_that_died(slack_api, key: str, *, user: str = "U1") -> Incoming:
+    return Incoming(Person("slack", TEAM, user), claim=f"command:{key}", text=QUESTION,
+                    channel_id="C1", response_url=slack_api.response_url(key))
+
+
+async def test_the_same_signed_command_sent_three_times_is_answered_once(slack, services):
+    body = slash_command_body("/vraag", QUESTION, user_id="U1", channel_id="C1", team_id=TEAM,
+                              response_url=slack.slack.response_url("replayed"))
+    sent_at = int(time.time())
+    replies = [await slack.post(body, FORM_CONTENT_TYPE, timestamp=sent_at) for _ in range(3)]
+    assert [r.status_code for r in replies] == [200, 200, 200]
+    await slack.responses("replayed")
+    await services.requests.answer_open()  # whatever could still be open, is answered now
+    assert len(slack.slack.calls_to("response_url")) == 1
+    assert [r.state for r in await _requests(services)] == [RequestState.ANSWERED]
+
+
+async def test_a_question_acked_but_not_answered_is_answered_once_at_the_next_start(
+        slack_api, services):
+    await services.requests.accept(_stored_by_a_process_that_died(slack_api, "left"))
+    from bot.app import build_asgi_app
+
+    build_asgi_app(services)  # the Slack app of the next process: its client answers
+    await services.start(scheduler=False)  # looks for open requests first thing
+    driver = SlackDriver(None, "", slack_api, secret=SIGNING_SECRET, team_id=TEAM)
+    [answer] = await driver.responses("left")
+    assert "Bron:" in str(answer["blocks"])
+    assert await services.requests.answer_open() == 0
+    assert len(slack_api.calls_to("response_url")) == 1
+
+
+async def test_an_expired_response_url_is_answered_in_a_direct_message(
+        answering, services, clock):
+    await services.requests.accept(
+        _stored_by_a_process_that_died(answering.slack, "old", user="U7"))
+    clock.advance(minutes=31)
+    assert await services.requests.answer_open() == 1
+    [posted] = await answering.slack.wait_for("chat.postMessage")
+    assert posted["channel"] == "U7"  # Slack posts to a user id in the bot's DM with them
+    assert "Bron:" in str(posted["blocks"])
+    assert answering.slack.calls_to("response_url") == []
+
+
+async def test_racing_answerers_deliver_one_answer(answering, services):
+    request_id = await services.requests.accept(
+        _stored_by_a_process_that_died(answering.slack, "raced"))
+    assert request_id is not None
+    outcomes = await asyncio.gather(*(services.requests.answer(request_id) for _ in range(6)))
+    assert sorted(outcomes) == [False] * 5 + [True]
+    await answering.responses("raced")
+    assert len(answering.slack.calls_to("response_url")) == 1
+
+
+async def test_a_mention_that_cannot_be_delivered_is_retried_then_given_up(slack, services):
+    slack.slack.fail("chat.postMessage", "internal_error", times=10)
+    await slack.event({"type": "app_mention", "user": "U1", "text": f"<@UBOT> {QUESTION}",
+                       "ts": "1700000200.000100", "channel": "C1",
+                       "event_ts": "1700000200.000100"})
+    for _ in range(100):  # the answer right after the ack is the first attempt
+        await services.requests.answer_open()
+        [request] = await _requests(services)
+        if request.state == RequestState.FAILED:
+            break
+        await asyncio.sleep(0.05)
+    assert (request.state, request.attempts) == (RequestState.FAILED, MAX_ATTEMPTS)
+
+
+async def test_an_answer_interrupted_while_sending_is_sent_again_after_the_lease(
+        answering, services, clock, caplog):
+    request_id = await services.requests.accept(
+        _stored_by_a_process_that_died(answering.slack, "mid-send"))
+    assert await services.requests._claim(request_id) is not None  # then the process died
+    assert await services.requests.answer_open() == 0
+    clock.advance(seconds=CLAIM_LEASE.total_seconds() + 1)
+    assert await services.requests.answer_open() == 1
+    assert len(await answering.responses("mid-send")) == 1
+    assert f"[{request_id}]" in caplog.text and "may arrive twice" in caplog.text
