@@ -48,8 +48,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "send": "Versturen",
         "adjust": "Aanpassen",
         "discard": "Annuleren",
-        "sent_now": "Verstuurd naar $count kanaal/kanalen. Het rapport volgt in een privébericht.",
-        "scheduled": "Ingepland voor $date om $time ($count kanaal/kanalen).",
+        "sent_now": "Verstuurd naar $channels. Het rapport volgt in een privébericht.",
+        "scheduled": "Ingepland voor $date om $time ($channels).",
+        "channels_one": "1 kanaal",
+        "channels_many": "$count kanalen",
         "discarded": "Het concept is weggegooid.",
         "cancelled": "Geannuleerd: wat nog niet verstuurd was, gaat niet meer uit.",
         "recalled": "Ingetrokken: de berichten worden overal verwijderd.",
@@ -73,7 +75,7 @@ TEXTS: dict[str, dict[str, str]] = {
         # the list
         "list_title": "*Recente aankondigingen*",
         "list_empty": "Er zijn nog geen aankondigingen. Begin met `/aankondiging`.",
-        "list_line": "*$title*\n$state · $channels kanaal/kanalen · $when",
+        "list_line": "*$title*\n$state · $channels · $when",
         "report": "Rapport",
         "edit": "Aanpassen",
         "recall": "Intrekken",
@@ -168,8 +170,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "send": "Send",
         "adjust": "Edit",
         "discard": "Cancel",
-        "sent_now": "Sent to $count channel(s). The report follows in a direct message.",
-        "scheduled": "Scheduled for $date at $time ($count channel(s)).",
+        "sent_now": "Sent to $channels. The report follows in a direct message.",
+        "scheduled": "Scheduled for $date at $time ($channels).",
+        "channels_one": "1 channel",
+        "channels_many": "$count channels",
         "discarded": "The draft was discarded.",
         "cancelled": "Cancelled: what had not gone out yet will not go out.",
         "recalled": "Recalled: the posts are being deleted everywhere.",
@@ -191,7 +195,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "external_intro": "Copy this text for the website or LinkedIn:",
         "list_title": "*Recent announcements*",
         "list_empty": "There are no announcements yet. Start with `/aankondiging`.",
-        "list_line": "*$title*\n$state · $channels channel(s) · $when",
+        "list_line": "*$title*\n$state · $channels · $when",
         "report": "Report",
         "edit": "Edit",
         "recall": "Recall",
@@ -242,3 +246,9 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 text = Catalog(TEXTS, fallback=SHARED)
+
+
+def channel_count(count: int, language: str = "nl") -> str:
+    """'1 kanaal', '3 kanalen'."""
+    return text("channels_one", language) if count == 1 else text("channels_many", language,
+                                                                     count=count)

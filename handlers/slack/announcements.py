@@ -16,7 +16,7 @@ from bot.announcements.desk import AnnouncementDesk, Invalid, Unavailable, aware
 from bot.announcements.drafts import Draft
 from bot.announcements.models import Announcement, Status
 from bot.announcements.templates import Template, fill, load_templates
-from bot.announcements.texts import text
+from bot.announcements.texts import channel_count, text
 from bot.announcements.views import external_text, post_view
 from bot.deps import Services
 from bot.identity import Person
@@ -231,14 +231,14 @@ def register(app: AsyncApp, services: Services) -> None:
     async def do_send(person, announcement_id, body, respond, client):
         async def send() -> None:
             announcement = await desk().send(person, announcement_id)
-            count = len(announcement.channels)
+            count = channel_count(len(announcement.channels), language)
             send_at = aware(announcement.send_at)
             if announcement.state == Status.SCHEDULED and send_at is not None:
                 local = services.covenant.local(send_at)
                 message = notice("scheduled", date=format_date(local, language),
-                                 time=format_time(local, language), count=count)
+                                 time=format_time(local, language), channels=count)
             else:
-                message = notice("sent_now", count=count)
+                message = notice("sent_now", channels=count)
                 follow(services, client, announcement_id)
             await respond(**message, **REPLACE)
         await later(send, respond)

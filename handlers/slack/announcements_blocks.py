@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.announcements.desk import POST_TEMPLATE, REPORT_TEMPLATE
 from bot.announcements.models import Status, Variant
-from bot.announcements.texts import text
+from bot.announcements.texts import channel_count, text
 from bot.texts import format_date, format_time
 from handlers.slack import announcements_ids as ids
 
@@ -179,7 +179,8 @@ def build_list(items: list[dict], language: str = "nl") -> dict:
         value = str(item["id"])
         blocks.append(_section(text("list_line", language, title=item["title"],
                                     state=text(f"state_{item['state']}", language),
-                                    channels=item["channels"], when=item["when"])))
+                                    channels=channel_count(item["channels"], language),
+                                    when=item["when"])))
         state = item["state"]
         buttons = []
         if state != Status.DRAFT:

@@ -14,7 +14,7 @@ from bot.announcements.desk import (
 )
 from bot.announcements.drafts import BODY, CHANNELS, SEND_AT, TITLE, Draft
 from bot.announcements.models import Status
-from bot.announcements.texts import text
+from bot.announcements.texts import channel_count, text
 from bot.texts import format_date, format_time
 
 DEMO_CHANNELS = ("#algemeen", "#communicatie", "#projecten")
@@ -101,8 +101,10 @@ async def _next(chat, draft: Draft, asked: set[str]) -> str:
         if sent.state == Status.SCHEDULED:
             local = chat.services.covenant.local(aware(sent.send_at))
             return text("scheduled", chat.language, date=format_date(local, chat.language),
-                        time=format_time(local, chat.language), count=len(sent.channels))
-        return text("sent_now", chat.language, count=len(sent.channels))
+                        time=format_time(local, chat.language),
+                        channels=channel_count(len(sent.channels), chat.language))
+        return text("sent_now", chat.language,
+                    channels=channel_count(len(sent.channels), chat.language))
 
     chat.pending = confirm
     return f"{preview}\n\n{text('ask_confirm', chat.language)}"

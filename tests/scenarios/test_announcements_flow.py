@@ -67,7 +67,8 @@ async def settle(slack_api, services, clock, predicate, *, rounds: int = 5):
     return await slack_api.wait_until(predicate, timeout=1.0)
 
 
-async def test_command_modal_preview_send_and_live_report(slack, slack_api, services, clock):
+async def test_command_modal_preview_send_and_live_report(slack, slack_api, services, clock,
+                                                          tracebacks):
     view = await open_modal(slack, slack_api)
     assert validate_blocks(view["blocks"], max_blocks=100) == []
     # Choosing the joint internal template fills the modal in (views.update).
@@ -112,6 +113,7 @@ async def test_command_modal_preview_send_and_live_report(slack, slack_api, serv
         if "2 van 2 afgeleverd" in everything(m) and "test.slack.com/archives/C1" in everything(m)])
     assert len(slack_api.messages("DUCOORD")) == 1
     assert "Rapport" in everything(report[0])
+    assert tracebacks() == []
 
 
 @pytest.mark.parametrize(("inputs", "block"), [
@@ -159,7 +161,8 @@ async def test_non_coordinators_are_refused_everywhere(slack, slack_api, service
     assert slack_api.messages("C1") == []
 
 
-async def test_bot_not_in_channel_private_gets_invite_advice(slack, slack_api, services, clock):
+async def test_bot_not_in_channel_private_gets_invite_advice(slack, slack_api, services, clock,
+                                                             tracebacks):
     slack_api.add_channel("CPRIV", name="bestuur", is_private=True, bot_is_member=False)
     preview = await compose(slack, slack_api, channels=("C1", "CPRIV"))
     await press(slack, preview, ids.SEND)
@@ -168,6 +171,7 @@ async def test_bot_not_in_channel_private_gets_invite_advice(slack, slack_api, s
     assert "/invite @Convenantbot" in everything(report[0])
     assert len(slack_api.messages("C1")) == 1
     assert slack_api.messages("CPRIV") == []
+    assert tracebacks() == []
 
 
 async def test_public_channel_the_bot_is_not_in(slack, slack_api, services, clock):
@@ -269,7 +273,7 @@ async def test_list_edit_and_recall_everywhere(slack, slack_api, services, clock
     assert "ingetrokken" in reply["text"]
 
 
-async def test_unknown_announcement_gets_a_clear_answer(slack, slack_api):
+async def test_unknown_announcement_gets_a_clear_answer(slack, slack_api, tracebacks):
     for action in (ids.SEND, ids.REPORT, ids.RECALL):
         _, key = await slack.click(action, "424242", user=COORDINATOR)
         [reply] = await slack.responses(key)
@@ -277,6 +281,7 @@ async def test_unknown_announcement_gets_a_clear_answer(slack, slack_api):
     _, key = await slack.click(ids.READ, "424242", user="U1")
     [reply] = await slack.responses(key)
     assert "ken ik niet" in reply["text"]
+    assert tracebacks() == []
 
 
 async def test_external_text_for_website_is_markdown(slack, slack_api):
