@@ -67,15 +67,21 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow,
 
 def domain_views() -> dict[str, ViewLoader]:
     """What each capability renders at send time, by outbox template name."""
+    from bot.checkins.views import checkin_views
+
     return {
         **announcement_views.VIEWS,
+        **checkin_views(),
     }
 
 
 def due_jobs(services: Services) -> dict[str, DueJob]:
     """Each capability's scheduled work, by name; the scheduler runs them when due."""
+    from bot.checkins.rounds import due_job as checkins_due
+
     return {
         ANNOUNCEMENTS_DUE: AnnouncementDesk.of(services).run_due,
+        "checkins": checkins_due(services),
     }
 
 

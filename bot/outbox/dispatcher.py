@@ -58,6 +58,7 @@ BACKOFF_BASE = 2.0  # seconds before the second attempt; doubles each time
 BACKOFF_MAX = 300.0
 LOOKUP_MARGIN = timedelta(minutes=1)  # clock skew between us and the platform
 LOOKUP_SPAN = timedelta(days=1)  # how far back a lost post is looked for at most
+UNPACED = 1e9  # calls per second of a sender that needs no pace
 
 LaneKey = tuple[str, str, str]  # platform, workspace, channel id or "@" + user id
 Workspace = tuple[str, str]
@@ -534,18 +535,24 @@ class Dispatcher:
             return False
         return True
 
+    def _rate(self, platform: str, rate: float) -> float:
+        # A sender may say it needs no pace (the terminal prints): then the gates never wait.
+        return rate if getattr(self.senders.get(platform), "paced", True) else UNPACED
+
     def _workspace_gate(self, workspace: Workspace) -> RateGate:
         gate = self._workspace_gates.get(workspace)
         if gate is None:
             gate = self._workspace_gates[workspace] = RateGate(
-                self.workspace_rate, monotonic=self._monotonic, sleep=self._sleep)
+                self._rate(workspace[0], self.workspace_rate), monotonic=self._monotonic,
+                sleep=self._sleep)
         return gate
 
     def _channel_gate(self, key: LaneKey) -> RateGate:
         gate = self._channel_gates.get(key)
         if gate is None:
             gate = self._channel_gates[key] = RateGate(
-                self.channel_rate, monotonic=self._monotonic, sleep=self._sleep)
+                self._rate(key[0], self.channel_rate), monotonic=self._monotonic,
+                sleep=self._sleep)
         return gate
 
     def _forget_idle_gates(self) -> None:

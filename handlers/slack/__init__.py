@@ -8,7 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Services
 from bot.outbox.sender import Builder
-from handlers.slack import actions, announcements, commands, events
+from handlers.slack import actions, announcements, checkins, commands, events
 from handlers.slack.endpoint import SlackEndpoint
 from handlers.slack.middleware import CapText, SkipClaimedRequests, add_error_handler
 
@@ -24,6 +24,7 @@ def _is_not_the_token_notice(record: logging.LogRecord) -> bool:
 # Each capability's listeners (register(app, services)) and outbox builders (BUILDERS).
 CAPABILITIES: tuple[ModuleType, ...] = (
     announcements,
+    checkins,
 )
 
 

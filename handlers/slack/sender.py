@@ -42,6 +42,8 @@ PERMANENT = {
     "cant_update_message", "cant_delete_message", "user_not_found", "user_disabled",
     "not_authed", "invalid_auth", "account_inactive", "token_revoked", "missing_scope",
     "method_not_supported_for_channel_type", "ekm_access_denied", "team_access_not_granted",
+    "invalid_arguments", "invalid_metadata_format", "invalid_metadata_schema",
+    "metadata_too_large", "too_many_attachments", "not_allowed_token_type", "file_not_found",
 }
 
 

@@ -12,7 +12,7 @@ from bot.deps import Services
 from bot.identity import Person
 from bot.outbox.sender import Builder
 from bot.questions.texts import text
-from handlers.terminal import announcements
+from handlers.terminal import announcements, checkins
 from handlers.terminal.render import render
 from handlers.terminal.sender import TerminalSender
 
@@ -21,6 +21,7 @@ STOP_WORDS = {"stop", "quit", "exit", "doei", "/stop"}
 # BUILDERS (outbox template -> fn(data, language) -> {"text": ...}).
 CAPABILITIES: tuple[ModuleType, ...] = (
     announcements,
+    checkins,
 )
 Prompt = Callable[[str], Awaitable[str]]
 

@@ -17,6 +17,7 @@ def text_message(data: dict, _language: str) -> dict[str, Any]:
 
 class TerminalSender:
     platform = "terminal"
+    paced = False  # printing has no rate limit: the outbox sends as fast as it can
 
     def __init__(self, stdout: TextIO, builders: Mapping[str, Builder]):
         self.stdout = stdout

@@ -168,8 +168,6 @@ async def test_events_without_a_listener_get_200_and_change_nothing(
     assert tracebacks() == []
 
 
-@pytest.mark.xfail(reason="the listener's fix (bot/questions/conversation.py, _question_id) is "
-                          "on branch house; remove this mark when merging it", strict=False)
 async def test_a_feedback_value_beyond_any_id_is_answered_not_crashed(slack, services,
                                                                      tracebacks):
     response, key = await slack.click("feedback_helpful", "99999999999999999999999")

@@ -2,13 +2,13 @@
 order of feedback clicks.
 
 Revision ID: 0006
-Revises: 0002 (in the house branch; "0005" once announcements, meetings and check-ins are in)
+Revises: 0005
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"  # re-linked on merging announcements (0003)
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
