@@ -19,6 +19,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot.announcements import views as announcement_views
+from bot.announcements.desk import DUE_JOB as ANNOUNCEMENTS_DUE
+from bot.announcements.desk import AnnouncementDesk
 from bot.background import BackgroundWork
 from bot.clock import Clock, utcnow
 from bot.database import create_engine, migrate, session_factory
@@ -67,7 +70,11 @@ def domain_views() -> dict[str, ViewLoader]:
     from bot.checkins.views import checkin_views
     from bot.meetings.views import meeting_views
 
-    return {**checkin_views(), **meeting_views()}
+    return {
+        **announcement_views.VIEWS,
+        **checkin_views(),
+        **meeting_views(),
+    }
 
 
 def due_jobs(services: Services) -> dict[str, DueJob]:
@@ -75,7 +82,11 @@ def due_jobs(services: Services) -> dict[str, DueJob]:
     from bot.checkins.rounds import due_job as checkins_due
     from bot.meetings.reminders import REMIND_JOB, reminder_job
 
-    return {"checkins": checkins_due(services), REMIND_JOB: reminder_job(services)}
+    return {
+        ANNOUNCEMENTS_DUE: AnnouncementDesk.of(services).run_due,
+        "checkins": checkins_due(services),
+        REMIND_JOB: reminder_job(services),
+    }
 
 
 def build_slack_client(settings: Settings) -> AsyncWebClient:

@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 
+from bot.announcements.templates import template_problems as announcement_template_problems
 from bot.checkins.questions import check_checkin_content
 from bot.meetings.content import check_meetings
 from bot.questions.guidance.content import ContentError, check_content, load_library
@@ -90,6 +91,7 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 def _content_check(settings: Settings) -> int:
     problems = check_content(settings.content_dir)
+    problems += announcement_template_problems(settings.content_dir)
     problems += check_checkin_content(settings.content_dir)
     problems += check_meetings(settings.content_dir)
     for problem in problems:

@@ -1,5 +1,6 @@
 """Imports every table module, so SQLModel.metadata (Alembic, tests) knows the whole schema."""
 
+import bot.announcements.models  # noqa: F401
 import bot.checkins.models  # noqa: F401
 import bot.meetings.models  # noqa: F401
 import bot.models  # noqa: F401

@@ -8,7 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Services
 from bot.outbox.sender import Builder
-from handlers.slack import actions, checkins, commands, events, meetings
+from handlers.slack import actions, announcements, checkins, commands, events, meetings
 from handlers.slack.endpoint import SlackEndpoint
 from handlers.slack.middleware import CapText, SkipClaimedRequests, add_error_handler
 
@@ -22,7 +22,11 @@ def _is_not_the_token_notice(record: logging.LogRecord) -> bool:
 
 
 # Each capability's listeners (register(app, services)) and outbox builders (BUILDERS).
-CAPABILITIES: tuple[ModuleType, ...] = (checkins, meetings)
+CAPABILITIES: tuple[ModuleType, ...] = (
+    announcements,
+    checkins,
+    meetings,
+)
 
 
 def slack_builders() -> dict[str, Builder]:

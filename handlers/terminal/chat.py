@@ -12,14 +12,18 @@ from bot.deps import Services
 from bot.identity import Person
 from bot.outbox.sender import Builder
 from bot.questions.texts import text
-from handlers.terminal import checkins, meetings
+from handlers.terminal import announcements, checkins, meetings
 from handlers.terminal.render import render
 from handlers.terminal.sender import TerminalSender
 
 STOP_WORDS = {"stop", "quit", "exit", "doei", "/stop"}
 # Each capability's terminal flows: COMMANDS (first word -> async fn(chat, rest) -> str) and
 # BUILDERS (outbox template -> fn(data, language) -> {"text": ...}).
-CAPABILITIES: tuple[ModuleType, ...] = (checkins, meetings)
+CAPABILITIES: tuple[ModuleType, ...] = (
+    announcements,
+    checkins,
+    meetings,
+)
 Prompt = Callable[[str], Awaitable[str]]
 
 
