@@ -40,7 +40,9 @@ class Sender(Protocol):
     (the dispatcher holds every waiting delivery back when one is told to wait)."""
 
     platform: str
-    builders: Mapping[str, Builder]
+
+    @property
+    def builders(self) -> Mapping[str, Builder]: ...
 
     async def post(self, target: ChannelRef, message: dict[str, Any], *,
                    delivery_id: int) -> Sent: ...

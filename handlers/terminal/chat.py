@@ -3,7 +3,8 @@
 import asyncio
 import getpass
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from types import ModuleType
 from typing import TextIO
 
@@ -27,6 +28,14 @@ CAPABILITIES: tuple[ModuleType, ...] = (
 Prompt = Callable[[str], Awaitable[str]]
 
 
+@dataclass(frozen=True)
+class Button:
+    """A capability flow's button in the terminal: pressing its number runs `press`."""
+
+    label: str
+    press: Callable[[], Awaitable[str]]
+
+
 class TerminalChat:
     """One person's conversation; `reply` takes a line and returns what the bot says."""
 
@@ -35,7 +44,7 @@ class TerminalChat:
         self.person = person
         self.language = services.settings.default_language
         # The buttons of the latest reply that had any, pressed by number.
-        self.buttons: tuple[Choice, ...] = ()
+        self.buttons: Sequence[Choice | Button] = ()
         # A flow that asked something (a title, a date) gets the next line.
         self.pending: Prompt | None = None
 
@@ -59,6 +68,8 @@ class TerminalChat:
         if not 1 <= number <= len(self.buttons):
             return text("terminal_unknown_number", self.language)
         choice = self.buttons[number - 1]
+        if isinstance(choice, Button):
+            return await choice.press()
         reply = await self.services.conversation.press(self.person, choice.id, choice.value)
         if reply.choices:
             self.buttons = reply.choices
