@@ -8,14 +8,16 @@ from bot.background import BackgroundWork
 async def test_jobs_run_after_submit_and_drain_finishes_them():
     work = BackgroundWork(workers=2, quiet=0.001, max_deferral=0.01)
     done: list[int] = []
+    release = asyncio.Event()
 
     async def job(n: int) -> None:
-        await asyncio.sleep(0.01)
+        await release.wait()
         done.append(n)
 
     for n in range(5):
         await work.submit(lambda n=n: job(n))
     assert done == []  # submitting does not wait for the work
+    release.set()
     await work.drain()
     assert sorted(done) == [0, 1, 2, 3, 4]
 
@@ -37,7 +39,7 @@ async def test_a_failing_job_does_not_stop_the_others():
 
 
 async def test_a_full_queue_runs_the_job_at_once_instead_of_losing_it():
-    work = BackgroundWork(workers=1, max_queued=1, quiet=10, max_deferral=0.05)
+    work = BackgroundWork(workers=1, max_queued=1, quiet=0.01, max_deferral=0.05)
     done: list[str] = []
 
     async def job(name: str) -> None:
