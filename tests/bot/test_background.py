@@ -2,7 +2,7 @@
 
 import asyncio
 
-from bot.background import BackgroundWork
+from bot.background import BackgroundWork, gate_submissions
 
 
 async def test_jobs_run_after_submit_and_drain_finishes_them():
@@ -67,4 +67,27 @@ async def test_settled_returns_once_every_queued_job_has_finished():
         await work.submit(lambda n=n: job(n))
     await work.settled()
     assert sorted(done) == [0, 1, 2]
+    await work.drain()
+
+
+async def test_work_behind_a_gate_runs_only_when_the_gate_opens():
+    work = BackgroundWork(workers=1, quiet=0.001, max_deferral=0.01)
+    done: list[str] = []
+    loop = asyncio.get_running_loop()
+    won, lost = loop.create_future(), loop.create_future()
+
+    async def job(name: str) -> None:
+        done.append(name)
+
+    async def request(gate: asyncio.Future, name: str) -> None:  # a task, as each request is
+        gate_submissions(gate)
+        await work.submit(lambda: job(name))
+
+    await asyncio.create_task(request(won, "first delivery"))
+    await asyncio.create_task(request(lost, "replay"))
+    await work.submit(lambda: job("ungated"))  # the gates stayed in their requests' tasks
+    won.set_result(True)
+    lost.set_result(False)
+    await work.settled()
+    assert sorted(done) == ["first delivery", "ungated"]
     await work.drain()
