@@ -1,6 +1,7 @@
 """In-process cost of one signed /vraag through handlers.slack.endpoint.SlackEndpoint: Bolt's
 ASGI adapter behind the walls, against the former hand-written dispatch (same walls, same Bolt
-app, a listener that only acks). No network, no database: only what differs between the two.
+app, a listener that only acks), and against Bolt's adapter alone (what the walls cost).
+No network, no database: only what differs between them.
 
 usage: PYTHONPATH=. python bench/endpoint_overhead.py
 """
@@ -10,6 +11,7 @@ import statistics
 import time
 from urllib.parse import parse_qsl, urlencode
 
+from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.signature import SignatureVerifier
@@ -99,13 +101,14 @@ async def main() -> None:
     hand = SlackEndpoint(app)
     hand.bolt = HandWritten(app)  # type: ignore[assignment]
     commands = [signed_command(n) for n in range(REQUESTS)]
-    variants = {"adapter": adapter, "hand-written": hand}
+    variants = {"adapter": adapter, "hand-written": hand,
+                "no walls": AsyncSlackRequestHandler(app)}
     for endpoint in variants.values():  # warm up
         for scope, body in commands[:100]:
             await timed(endpoint, scope, body)
     times: dict[str, list[float]] = {name: [] for name in variants}
     for round_number in range(ROUNDS):
-        order = list(variants) if round_number % 2 else list(reversed(variants))
+        order = list(variants)[round_number % 3:] + list(variants)[:round_number % 3]
         for name in order:
             for scope, body in commands:
                 times[name].append(await timed(variants[name], scope, body))

@@ -8,10 +8,21 @@ in, a job waits, but never longer than `max_deferral` after it was queued.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 
 logger = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
+
+_gate: ContextVar[Awaitable[bool] | None] = ContextVar("background_gate", default=None)
+
+
+def gate_submissions(gate: Awaitable[bool]) -> None:
+    """Work submitted from now on in the current asyncio task (the server runs each request in
+    a task of its own) runs only when `gate` (a Task or Future) comes out True: say, the claim
+    of the request the work serves. The claim is then decided while the ack goes out, instead
+    of before it."""
+    _gate.set(gate)
 
 
 class BackgroundWork:
@@ -27,6 +38,9 @@ class BackgroundWork:
     async def submit(self, job: Job) -> None:
         """Queues `job`; when the bot is that far behind, runs it right away instead, as a
         late ack beats a lost answer."""
+        gate = _gate.get()
+        if gate is not None:
+            job = _behind(gate, job)
         loop = asyncio.get_running_loop()
         if not self._workers:
             self._workers = [loop.create_task(self._work(), name=f"background-{n}")
@@ -75,3 +89,11 @@ class BackgroundWork:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers = []
+
+
+def _behind(gate: Awaitable[bool], job: Job) -> Job:
+    async def gated() -> None:
+        if await gate:
+            await job()
+
+    return gated

@@ -79,12 +79,14 @@ class ClaimWriter:
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             rows = [{"platform": platform, "workspace_id": workspace_id, "event_id": event_id,
                      "received_at": now} for platform, workspace_id, event_id in claims]
-            statement = insert(ProcessedEvent).values(rows).on_conflict_do_nothing(
+            # One statement for any number of rows (SQLAlchemy's "insertmanyvalues"), so its
+            # compiled form is cached, where .values(rows) would compile anew for each count.
+            statement = insert(ProcessedEvent).on_conflict_do_nothing(
                 index_elements=["platform", "workspace_id", "event_id"],
             ).returning(ProcessedEvent.__table__.c.platform,  # type: ignore[attr-defined]
                         ProcessedEvent.__table__.c.workspace_id,  # type: ignore[attr-defined]
                         ProcessedEvent.__table__.c.event_id)  # type: ignore[attr-defined]
-            inserted = (await session.exec(statement)).all()
+            inserted = (await session.exec(statement, params=rows)).all()
             await session.commit()
         return {(row[0], row[1], row[2]) for row in inserted}
 

@@ -5,6 +5,7 @@ The middleware are classes rather than functions: Bolt then need not build every
 argument (say, respond, client, ...) for each request just to call them.
 """
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from bot.background import gate_submissions
 from bot.deps import Services
 from bot.events import ClaimWriter, SignedRequestClaims
 from bot.texts import SHARED
@@ -32,8 +34,10 @@ MAX_TEXT_CHARS = 4000
 class SkipClaimedRequests(AsyncMiddleware):
     """Slack redelivers events it thinks were missed (X-Slack-Retry-Num): the first delivery
     claims the event id, so later ones only get their 200. A slash command has no id: its
-    signature is claimed for the five minutes it is valid, so a replay of the same signed bytes
-    gets its 200 and nothing else."""
+    signature is claimed for the five minutes it is valid, and the work its listener queues
+    (services.background) runs only for the first of the same signed bytes. What a command's
+    listener does before its ack is not gated: views.open needs a trigger_id under 3 s old, so
+    a replay cannot open a modal anyway."""
 
     def __init__(self, services: Services, *,
                  claims_itself: Callable[[dict[str, Any]], bool] = lambda body: False):
@@ -43,6 +47,13 @@ class SkipClaimedRequests(AsyncMiddleware):
         self.signatures = SignedRequestClaims(services.sessions, platform="slack-sig",
                                               clock=services.clock, writer=self.claims)
         self.claims_itself = claims_itself
+        self._claiming: set[asyncio.Future[bool]] = set()
+
+    def _claimed(self, claim: asyncio.Future[bool]) -> None:
+        self._claiming.discard(claim)
+        error = None if claim.cancelled() else claim.exception()
+        if error is not None:
+            logger.error("slack: claiming a command failed: %s", _one_line(error))
 
     async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
                             next: Any) -> BoltResponse:
@@ -55,8 +66,15 @@ class SkipClaimedRequests(AsyncMiddleware):
                                             event_id=body["event_id"])
         elif body.get("command"):
             signature = _first(req.headers.get("x-slack-signature"))
-            first = not signature or await self.signatures.claim(
-                workspace_id=body.get("team_id") or "", signature=signature)
+            if signature:
+                # A replay gets its 200 like the first delivery; only the work it would queue
+                # depends on the claim, so the claim need not hold up the ack.
+                claim = asyncio.ensure_future(self.signatures.claim(
+                    workspace_id=body.get("team_id") or "", signature=signature))
+                self._claiming.add(claim)
+                claim.add_done_callback(self._claimed)
+                gate_submissions(claim)  # Bolt runs the listener after this returns
+            first = True
         else:
             first = True
         if not first:

@@ -2,20 +2,22 @@
 
 import asyncio
 
-from bot.background import BackgroundWork
+from bot.background import BackgroundWork, gate_submissions
 
 
 async def test_jobs_run_after_submit_and_drain_finishes_them():
     work = BackgroundWork(workers=2, quiet=0.001, max_deferral=0.01)
     done: list[int] = []
+    release = asyncio.Event()
 
     async def job(n: int) -> None:
-        await asyncio.sleep(0.01)
+        await release.wait()
         done.append(n)
 
     for n in range(5):
         await work.submit(lambda n=n: job(n))
     assert done == []  # submitting does not wait for the work
+    release.set()
     await work.drain()
     assert sorted(done) == [0, 1, 2, 3, 4]
 
@@ -37,7 +39,7 @@ async def test_a_failing_job_does_not_stop_the_others():
 
 
 async def test_a_full_queue_runs_the_job_at_once_instead_of_losing_it():
-    work = BackgroundWork(workers=1, max_queued=1, quiet=10, max_deferral=0.05)
+    work = BackgroundWork(workers=1, max_queued=1, quiet=0.01, max_deferral=0.05)
     done: list[str] = []
 
     async def job(name: str) -> None:
@@ -65,4 +67,27 @@ async def test_settled_returns_once_every_queued_job_has_finished():
         await work.submit(lambda n=n: job(n))
     await work.settled()
     assert sorted(done) == [0, 1, 2]
+    await work.drain()
+
+
+async def test_work_behind_a_gate_runs_only_when_the_gate_opens():
+    work = BackgroundWork(workers=1, quiet=0.001, max_deferral=0.01)
+    done: list[str] = []
+    loop = asyncio.get_running_loop()
+    won, lost = loop.create_future(), loop.create_future()
+
+    async def job(name: str) -> None:
+        done.append(name)
+
+    async def request(gate: asyncio.Future, name: str) -> None:  # a task, as each request is
+        gate_submissions(gate)
+        await work.submit(lambda: job(name))
+
+    await asyncio.create_task(request(won, "first delivery"))
+    await asyncio.create_task(request(lost, "replay"))
+    await work.submit(lambda: job("ungated"))  # the gates stayed in their requests' tasks
+    won.set_result(True)
+    lost.set_result(False)
+    await work.settled()
+    assert sorted(done) == ["first delivery", "ungated"]
     await work.drain()
