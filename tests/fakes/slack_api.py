@@ -6,6 +6,7 @@ Usage::
         client = AsyncWebClient(token="xoxb-test", base_url=slack.base_url)
         await client.chat_postMessage(channel="C1", text="hoi")
         assert slack.calls_to("chat.postMessage")[0]["text"] == "hoi"
+        assert slack.messages("C1")[0]["text"] == "hoi"
 
 The server runs in the current event loop (uvicorn as an asyncio task), speaks
 the wire format of slack.com/api (JSON, form-encoded or query arguments, HTTP
@@ -13,7 +14,13 @@ the wire format of slack.com/api (JSON, form-encoded or query arguments, HTTP
 limited) and enforces Slack's Block Kit limits (see ``block_kit.py``), so that
 a payload the real Slack would refuse fails here too.
 
+Channels and their messages are state (``slack_state.py``, ``slack_chat.py``):
+channels a test did not add with ``add_channel`` are created on first use as
+public channels the bot is in, so any "C1" just works. Views, file uploads and
+rate limits live in ``slack_views.py``, ``slack_files.py`` and ``slack_state.py``.
+
 Every request is recorded in ``slack.calls`` as a ``Call`` (successful or not).
+See ``README.md`` in this directory for the helper API.
 """
 
 from __future__ import annotations
@@ -23,8 +30,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -33,52 +39,31 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from .block_kit import (
-    MESSAGE_MAX_BLOCKS,
-    MESSAGE_TEXT_MAX_CHARS,
-    validate_blocks,
-    validate_view,
-)
+from .block_kit import MESSAGE_MAX_BLOCKS, MESSAGE_TEXT_MAX_CHARS, validate_blocks
 from .loopback import LoopbackServer
+from .slack_chat import Chat, public_copy
+from .slack_files import Files
+from .slack_state import (
+    Call,
+    Channel,
+    RateLimits,
+    RollingWindow,
+    SlackError,
+    slack_error,
+    truthy,
+)
+from .slack_views import Views
+
+__all__ = ["Call", "Channel", "FakeSlackApi", "SlackError", "RESPONSE_URL_METHOD"]
 
 # Arguments that arrive as JSON strings when sent form-encoded or as query params.
-_JSON_ARGS = ("blocks", "attachments", "view", "metadata")
+_JSON_ARGS = ("blocks", "attachments", "view", "metadata", "files")
 
 RESPONSE_URL_METHOD = "response_url"
 
-
-@dataclass
-class Call:
-    """One request the fake received."""
-
-    method: str
-    args: dict
-    ok: bool
-    error: str | None = None
-    errors: list[str] = field(default_factory=list)  # details, e.g. for invalid_blocks
-    status: int = 200
-
-
-class SlackError(Exception):
-    """Raised by a method handler to answer ``{"ok": false, "error": ...}``."""
-
-    def __init__(self, error: str, *, errors: list[str] | None = None, status: int = 200) -> None:
-        super().__init__(error)
-        self.error = error
-        self.errors = errors or []
-        self.status = status
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes")
-    return bool(value)
-
-
-def _require(args: dict, *names: str, error: str = "invalid_arguments") -> None:
-    missing = [name for name in names if args.get(name) in (None, "")]
-    if missing:
-        raise SlackError(error, errors=[f"missing required field: {name}" for name in missing])
+# The methods fail_channel affects unless told otherwise.
+CHANNEL_FAILURE_METHODS = ("chat.postMessage", "chat.update", "chat.delete")
+DEFAULT_WORKSPACE_RATE_METHODS = ("chat.postMessage", "chat.update", "chat.delete")
 
 
 class FakeSlackApi:
@@ -102,29 +87,35 @@ class FakeSlackApi:
         # Per-user overrides merged into users.info answers, e.g.
         # slack.users["U2"] = {"locale": "en-US", "tz": "Europe/London"}.
         self.users: dict[str, dict] = {}
+        # When True, channels not added with add_channel are channel_not_found.
+        self.strict_channels = False
+        # The rate limiter's time source; tests replace it to move time without sleeping.
+        self.clock: Callable[[], float] = time.monotonic
+        self.rate_limited_count = 0
+        self.channels: dict[str, Channel] = {}
+        self._limits = RateLimits(clock=lambda: self.clock())
         self._rate_limits: dict[str, list[int]] = defaultdict(list)
         self._failures: dict[str, list[str]] = defaultdict(list)
-        self._reactions: set[tuple[str, str, str]] = set()
+        # channel id -> (error, remaining times or None for always, methods)
+        self._channel_failures: dict[str, tuple[str, int | None, frozenset[str]]] = {}
         self._ts_counter = itertools.count(1)
-        self._view_counter = itertools.count(1)
         self._loopback: LoopbackServer | None = None
         self._port: int | None = None
+        self.chat = Chat(self)
+        self._views = Views(self)
+        self._files = Files(self)
         self._methods: dict[str, Callable[[dict], Awaitable[dict] | dict]] = {
             "auth.test": self._auth_test,
-            "chat.postMessage": self._chat_post_message,
-            "chat.postEphemeral": self._chat_post_ephemeral,
-            "chat.update": self._chat_update,
-            "chat.delete": self._chat_delete,
-            "views.publish": self._views_publish,
-            "views.open": self._views_open,
-            "conversations.open": self._conversations_open,
             "users.info": self._users_info,
-            "reactions.add": self._reactions_add,
+            **self.chat.methods(),
+            **self._views.methods(),
+            **self._files.methods(),
         }
         self.app = Starlette(
             routes=[
                 Route("/api/{method}", self._handle_api, methods=["GET", "POST"]),
                 Route("/response/{key}", self._handle_response_url, methods=["POST"]),
+                Route("/upload/{file_id}", self._files.handle_upload, methods=["POST"]),
             ]
         )
 
@@ -171,6 +162,11 @@ class FakeSlackApi:
     def failed_calls(self) -> list[Call]:
         return [call for call in self.calls if not call.ok]
 
+    def reset_calls(self) -> None:
+        """Forget the recorded calls (and the 429 count); channels and messages stay."""
+        self.calls.clear()
+        self.rate_limited_count = 0
+
     async def wait_for(
         self,
         method: str,
@@ -190,13 +186,135 @@ class FakeSlackApi:
                 )
             await asyncio.sleep(0.01)
 
+    async def wait_until(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the documented test API
+    ) -> Any:
+        """Poll ``predicate()`` until it returns something truthy; return that value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() >= deadline:
+                raise AssertionError(
+                    f"condition not met within {timeout}s (last value {value!r}). "
+                    f"Calls received: {self._describe_calls()}"
+                )
+            await asyncio.sleep(0.01)
+
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
         """Answer the next ``times`` calls to ``method`` with HTTP 429 + Retry-After."""
         self._rate_limits[method].extend([retry_after] * times)
 
+    def set_channel_rate(self, method: str = "chat.postMessage", per_second: float = 1.0) -> None:
+        """At most ``per_second`` calls to ``method`` per channel (rolling window)."""
+        self._limits.per_channel[method] = RollingWindow(per_second)
+
+    def set_workspace_rate(
+        self,
+        methods: Iterable[str] = DEFAULT_WORKSPACE_RATE_METHODS,
+        per_second: float = 20.0,
+    ) -> None:
+        """At most ``per_second`` calls to any of ``methods`` together, across channels."""
+        self._limits.workspace.append((frozenset(methods), RollingWindow(per_second)))
+
+    def clear_rate_limits(self) -> None:
+        self._limits.per_channel.clear()
+        self._limits.workspace.clear()
+        self._rate_limits.clear()
+
     def fail(self, method: str, error: str, times: int = 1) -> None:
         """Answer the next ``times`` (authenticated) calls to ``method`` with ok:false ``error``."""
         self._failures[method].extend([error] * times)
+
+    def fail_channel(
+        self,
+        channel_id: str,
+        error: str,
+        times: int | None = None,
+        methods: Iterable[str] = CHANNEL_FAILURE_METHODS,
+    ) -> None:
+        """Answer calls to ``methods`` for this channel with ``error`` (``times`` None: always).
+
+        ``internal_error`` and ``fatal_error`` come back as HTTP 500, like on Slack.
+        """
+        key = self._dm_channel(channel_id)
+        self._channel_failures[key] = (error, times, frozenset(methods))
+
+    def clear_channel_failure(self, channel_id: str) -> None:
+        self._channel_failures.pop(self._dm_channel(channel_id), None)
+
+    def add_channel(
+        self,
+        id: str,  # noqa: A002 - Slack's own name for it
+        *,
+        name: str | None = None,
+        is_private: bool = False,
+        is_archived: bool = False,
+        members: Iterable[str] = (),
+        bot_is_member: bool = True,
+        is_im: bool = False,
+        exists: bool = True,
+        restricted: bool = False,
+    ) -> Channel:
+        """Declare a channel. ``exists=False``: a channel the workspace does not have;
+        ``restricted=True``: posting is refused with ``restricted_action``."""
+        channel = Channel(
+            id=id,
+            name=name or id.lower(),
+            is_private=is_private,
+            is_archived=is_archived,
+            is_im=is_im or id.startswith("D"),
+            exists=exists,
+            bot_is_member=bot_is_member,
+            restricted=restricted,
+            members=list(members),
+        )
+        self.channels[id] = channel
+        return channel
+
+    def channel(self, channel_id: str) -> Channel:
+        """The channel's state (created like on first use if the test never mentioned it)."""
+        return self._channel(self._dm_channel(channel_id))
+
+    def messages(self, channel_id: str) -> list[dict]:
+        """Current messages (not deleted) in a channel, oldest first, thread replies included."""
+        channel = self.channel(channel_id)
+        return [public_copy(m) for m in channel.messages if not m.get("deleted")]
+
+    def ephemerals(self, channel_id: str, user: str | None = None) -> list[dict]:
+        """Ephemeral messages shown in a channel (to ``user`` only, when given)."""
+        channel = self.channel(channel_id)
+        return [dict(e) for e in channel.ephemerals if user is None or e["user"] == user]
+
+    def add_message(
+        self, channel_id: str, text: str, *, user: str = "U1", thread_ts: str | None = None,
+        **fields: Any,
+    ) -> dict:
+        """A message someone else wrote, e.g. to read back with conversations.history."""
+        ts = fields.pop("ts", None) or self.next_ts()
+        message = {"type": "message", "user": user, "text": text, "ts": ts, "team": self.team_id}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        message.update(fields)
+        return public_copy(self.chat.store(self.channel(channel_id), message))
+
+    @property
+    def views(self) -> dict[str, dict]:
+        """Views opened, pushed or published, by view id, as currently shown."""
+        return self._views.by_id
+
+    @property
+    def home_views(self) -> dict[str, dict]:
+        """The published home tab per user id."""
+        return self._views.home
+
+    @property
+    def files(self) -> list[dict]:
+        """Completed uploads: id, filename, title, bytes, channels, initial_comment, ..."""
+        return self._files.shared
 
     def _describe_calls(self) -> str:
         if not self.calls:
@@ -207,6 +325,61 @@ class FakeSlackApi:
             detail = f" {call.errors}" if call.errors else ""
             parts.append(f"\n  - {call.method} ({outcome}){detail}")
         return "".join(parts)
+
+    # ------------------------------------------------------------------
+    # channel state used by the method handlers
+
+    def _dm_channel(self, channel: str) -> str:
+        # Posting to a user ID lands in the bot's DM with that user.
+        return "D" + channel if channel[:1] in ("U", "W") else channel
+
+    def _channel(self, channel_id: str) -> Channel:
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            channel = Channel(id=channel_id, name=channel_id.lower(), is_im=channel_id[:1] == "D")
+            self.channels[channel_id] = channel
+        return channel
+
+    def resolve_channel(self, channel_id: str) -> Channel:
+        """The channel a request names, or ``channel_not_found``."""
+        channel_id = self._dm_channel(str(channel_id))
+        if self.strict_channels and channel_id not in self.channels:
+            raise SlackError("channel_not_found")
+        channel = self._channel(channel_id)
+        if not channel.exists:
+            raise SlackError("channel_not_found")
+        return channel
+
+    def postable_channel(self, channel_id: str) -> Channel:
+        """The channel if the bot may post there, else the error Slack gives."""
+        channel = self.resolve_channel(channel_id)
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if not channel.bot_is_member and not channel.is_im:
+            raise SlackError("not_in_channel")
+        if channel.restricted:
+            raise SlackError("restricted_action")
+        return channel
+
+    def next_ts(self) -> str:
+        micros = 1_700_000_000_000_000 + next(self._ts_counter) * 100
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _channel_failure(self, method: str, args: dict) -> SlackError | None:
+        channel = args.get("channel") or args.get("channel_id")
+        if not channel:
+            return None
+        key = self._dm_channel(str(channel))
+        failure = self._channel_failures.get(key)
+        if failure is None or method not in failure[2]:
+            return None
+        error, times, methods = failure
+        if times is not None:
+            if times <= 1:
+                del self._channel_failures[key]
+            else:
+                self._channel_failures[key] = (error, times - 1, methods)
+        return slack_error(error)
 
     # ------------------------------------------------------------------
     # HTTP plumbing
@@ -232,9 +405,20 @@ class FakeSlackApi:
         handler = self._methods.get(method)
         if handler is None:
             return self._reply(method, args, SlackError("unknown_method"))
+        channel = args.get("channel") or args.get("channel_id")
+        retry_after = self._limits.check(
+            method, self._dm_channel(str(channel)) if channel else None
+        )
+        if retry_after is not None:
+            return self._reply(
+                method, args, SlackError("ratelimited", status=429), retry_after=retry_after
+            )
         failures = self._failures.get(method)
         if failures:
-            return self._reply(method, args, SlackError(failures.pop(0)))
+            return self._reply(method, args, slack_error(failures.pop(0)))
+        channel_failure = self._channel_failure(method, args)
+        if channel_failure is not None:
+            return self._reply(method, args, channel_failure)
         try:
             result = handler(args)
             if asyncio.iscoroutine(result):
@@ -292,6 +476,8 @@ class FakeSlackApi:
                     status=outcome.status,
                 )
             )
+            if outcome.status == 429:
+                self.rate_limited_count += 1
             body: dict[str, Any] = {"ok": False, "error": outcome.error}
             if outcome.errors:
                 body["errors"] = outcome.errors
@@ -320,12 +506,13 @@ class FakeSlackApi:
             self.calls.append(
                 Call(RESPONSE_URL_METHOD, args, ok=False, error="ratelimited", status=429)
             )
+            self.rate_limited_count += 1
             return PlainTextResponse(
                 "rate_limited", status_code=429, headers={"Retry-After": str(retry_after)}
             )
         try:
-            if not _truthy(payload.get("delete_original", False)):
-                self._check_message(payload)
+            if not truthy(payload.get("delete_original", False)):
+                self.check_message(payload)
         except SlackError as exc:
             exc.status = 400
             return self._response_url_error(args, exc)
@@ -344,9 +531,9 @@ class FakeSlackApi:
         return JSONResponse(body, status_code=400)
 
     # ------------------------------------------------------------------
-    # shared checks and builders
+    # shared checks
 
-    def _check_message(self, args: dict) -> None:
+    def check_message(self, args: dict) -> None:
         """Slack's checks on a message payload: content present, text length, blocks."""
         text = args.get("text")
         blocks = args.get("blocks")
@@ -375,57 +562,8 @@ class FakeSlackApi:
         if errors:
             raise SlackError("invalid_blocks", errors=errors)
 
-    def _check_view(self, view: Any, expected_type: str) -> dict:
-        if view in (None, ""):
-            raise SlackError("invalid_arguments", errors=["missing required field: view"])
-        errors = validate_view(view, expected_type=expected_type)
-        if errors:
-            raise SlackError("invalid_blocks", errors=errors)
-        return view
-
-    def _next_ts(self) -> str:
-        micros = 1_700_000_000_000_000 + next(self._ts_counter) * 100
-        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
-
-    def _dm_channel(self, channel: str) -> str:
-        # Posting to a user ID lands in the bot's DM with that user.
-        return "D" + channel if channel[:1] in ("U", "W") else channel
-
-    def _message(self, args: dict, ts: str) -> dict:
-        message: dict[str, Any] = {
-            "type": "message",
-            "subtype": "bot_message",
-            "text": args.get("text") or "",
-            "user": self.bot_user_id,
-            "bot_id": self.bot_id,
-            "app_id": self.app_id,
-            "team": self.team_id,
-            "ts": ts,
-        }
-        for key in ("blocks", "attachments", "thread_ts", "metadata"):
-            if args.get(key):
-                message[key] = args[key]
-        return message
-
-    def _view(self, view: dict) -> dict:
-        view_id = f"V{next(self._view_counter):08d}"
-        return {
-            "id": view_id,
-            "team_id": self.team_id,
-            "app_id": self.app_id,
-            "bot_id": self.bot_id,
-            "callback_id": "",
-            "private_metadata": "",
-            "external_id": "",
-            "state": {"values": {}},
-            "hash": f"{int(time.time())}.{view_id}",
-            "root_view_id": view_id,
-            "previous_view_id": None,
-            **view,
-        }
-
     # ------------------------------------------------------------------
-    # methods
+    # methods without channel state
 
     def _auth_test(self, args: dict) -> dict:
         return {
@@ -437,64 +575,6 @@ class FakeSlackApi:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
-
-    def _chat_post_message(self, args: dict) -> dict:
-        _require(args, "channel", error="channel_not_found")
-        self._check_message(args)
-        ts = self._next_ts()
-        return {
-            "channel": self._dm_channel(args["channel"]),
-            "ts": ts,
-            "message": self._message(args, ts),
-        }
-
-    def _chat_post_ephemeral(self, args: dict) -> dict:
-        _require(args, "channel", error="channel_not_found")
-        _require(args, "user", error="user_not_in_channel")
-        self._check_message(args)
-        return {"message_ts": self._next_ts()}
-
-    def _chat_update(self, args: dict) -> dict:
-        _require(args, "channel", error="channel_not_found")
-        _require(args, "ts", error="message_not_found")
-        self._check_message(args)
-        return {
-            "channel": args["channel"],
-            "ts": args["ts"],
-            "text": args.get("text") or "",
-            "message": self._message(args, args["ts"]),
-        }
-
-    def _chat_delete(self, args: dict) -> dict:
-        _require(args, "channel", error="channel_not_found")
-        _require(args, "ts", error="message_not_found")
-        return {"channel": args["channel"], "ts": args["ts"]}
-
-    def _views_publish(self, args: dict) -> dict:
-        _require(args, "user_id")
-        view = self._check_view(args.get("view"), "home")
-        return {"view": self._view(view)}
-
-    def _views_open(self, args: dict) -> dict:
-        if not args.get("trigger_id") and not args.get("interactivity_pointer"):
-            raise SlackError("invalid_arguments", errors=["missing required field: trigger_id"])
-        view = self._check_view(args.get("view"), "modal")
-        return {"view": self._view(view)}
-
-    def _conversations_open(self, args: dict) -> dict:
-        if args.get("channel"):
-            return {"no_op": True, "already_open": True, "channel": {"id": args["channel"]}}
-        users = args.get("users")
-        if isinstance(users, list):
-            users = ",".join(users)
-        if not users:
-            raise SlackError("users_list_not_supplied")
-        user_ids = [u.strip() for u in users.split(",") if u.strip()]
-        if len(user_ids) == 1:
-            channel_id = "D" + user_ids[0]
-        else:
-            channel_id = "G" + "".join(sorted(user_ids))
-        return {"no_op": False, "already_open": False, "channel": {"id": channel_id}}
 
     def _users_info(self, args: dict) -> dict:
         user_id = args.get("user")
@@ -516,16 +596,6 @@ class FakeSlackApi:
         user.update(self.users.get(user_id, {}))
         locale = user.pop("locale", "nl-NL")
         # Like Slack: the locale is only returned when asked for.
-        if _truthy(args.get("include_locale", False)):
+        if truthy(args.get("include_locale", False)):
             user["locale"] = locale
         return {"user": user}
-
-    def _reactions_add(self, args: dict) -> dict:
-        _require(args, "channel", error="channel_not_found")
-        _require(args, "timestamp", error="message_not_found")
-        _require(args, "name", error="invalid_name")
-        key = (args["channel"], args["timestamp"], args["name"])
-        if key in self._reactions:
-            raise SlackError("already_reacted")
-        self._reactions.add(key)
-        return {}
