@@ -114,3 +114,21 @@ async def test_an_answer_interrupted_while_sending_is_sent_again_after_the_lease
     assert await services.requests.answer_open() == 1
     assert len(await answering.responses("mid-send")) == 1
     assert f"[{request_id}]" in caplog.text and "may arrive twice" in caplog.text
+
+
+async def test_an_answer_found_in_its_thread_after_a_crash_is_not_posted_again(
+        answering, services, clock):
+    fake = answering.slack
+    parent = fake.add_message("C1", f"<@UBOT> {QUESTION}", user="U1")
+    request_id = await services.requests.accept(Incoming(
+        Person("slack", TEAM, "U1"), claim="EvPOSTED", text=QUESTION, channel_id="C1",
+        thread_ts=parent["ts"]))
+    assert await services.requests._claim(request_id) is not None
+    # The answer went out, then the process died before it could record that.
+    fake.add_message("C1", "Het antwoord", user="UBOT", thread_ts=parent["ts"],
+                     metadata={"event_type": "convenantbot_answer",
+                               "event_payload": {"request": request_id}})
+    clock.advance(seconds=CLAIM_LEASE.total_seconds() + 1)
+    await services.requests.answer_open()
+    assert fake.calls_to("chat.postMessage") == []
+    assert [r.state for r in await _requests(services)] == [RequestState.ANSWERED]
