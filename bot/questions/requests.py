@@ -124,6 +124,10 @@ class QuestionRequests:
         return {(platform, workspace_id, claim): request_id
                 for request_id, platform, workspace_id, claim in inserted}
 
+    async def answer_later(self, request_id: int) -> None:
+        """A background job: answers the request (what it returns is for the caller)."""
+        await self.answer(request_id)
+
     async def answer(self, request_id: int) -> bool:
         """Answers one request unless another process or task does; True when this call
         delivered the answer."""
@@ -203,7 +207,8 @@ class QuestionRequests:
         if received_before is not None:
             query = query.where(col(QuestionRequest.received_at) < received_before)
         async with self.sessions() as session:
-            ids = list(await session.exec(query))
+            ids = [request_id for request_id in await session.exec(query)
+                   if request_id is not None]
         if not ids:
             return 0
         done = await asyncio.gather(*(self.answer(request_id) for request_id in ids),
