@@ -5,9 +5,11 @@ deploy, answered by the next process at its start.
 A request moves pending -> sending -> answered (or back to pending after a failed send,
 failed after MAX_ATTEMPTS). Each step is a conditional update, so of two processes (or tasks)
 only one answers. A request left `sending` by a process that died is taken over once its
-claim is older than CLAIM_LEASE: its answer was being composed, or was on the wire and may
-or may not have arrived (a response_url cannot be asked), so it is sent again (at least once
-rather than perhaps never) with a log line naming it. Only those can be answered twice.
+claim is older than CLAIM_LEASE: its answer was being composed, or was on the wire. The
+platform's deliverer then looks whether the answer arrived where it can (Slack: message
+metadata in the thread or DM); where it cannot (a response_url, an ephemeral reply) it is
+sent again, at least once rather than perhaps never, with a log line naming it. Only those
+can be answered twice.
 """
 
 import asyncio
@@ -55,6 +57,9 @@ class Incoming:
 
 
 class QuestionRequests:
+    """Accepts requests at ack time and answers them after it, through each platform's
+    deliverer; at start, and every few seconds, answers what no process is answering."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession],
                  conversation: QuestionConversation, *, clock: Clock = utcnow,
                  sweep_every: float = SWEEP_EVERY, concurrency: int = 4):
