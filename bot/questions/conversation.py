@@ -179,10 +179,12 @@ class QuestionConversation:
             language = "en"
         if not self.coordinators.includes(person):
             return Reply.notice(text("not_coordinator", language), language, private=True)
-        where = {"platform": person.platform, "workspace_id": person.workspace_id}
+        platform, workspace_id = person.platform, person.workspace_id
         if intent is Intent.UNANSWERED:
-            return unanswered_reply(await self.desk.unanswered(**where), language, self.zone)
-        return unhelpful_reply(await self.desk.unhelpful(**where), language, self.zone)
+            questions = await self.desk.unanswered(platform=platform, workspace_id=workspace_id)
+            return unanswered_reply(questions, language, self.zone)
+        answers = await self.desk.unhelpful(platform=platform, workspace_id=workspace_id)
+        return unhelpful_reply(answers, language, self.zone)
 
     async def press(self, person: Person, choice_id: str, value: str, *,
                     received_ns: int | None = None) -> Reply:

@@ -70,6 +70,7 @@ class QuestionDesk:
             session.add(question)
             await session.commit()
             await session.refresh(question)
+        assert question.id is not None  # given by the database at the commit
         return AskedQuestion(question.id, answer)
 
     def topic(self, section_id: str, language: str = "nl") -> Answer | None:
@@ -77,7 +78,7 @@ class QuestionDesk:
 
     def other_topics(self, question: Question) -> tuple[Source, ...]:
         """Where else to look, for an answer someone marked 👎."""
-        shown = {(s.get("document"), s.get("section")) for s in question.sources}
+        shown = {(str(s.get("document")), str(s.get("section"))) for s in question.sources}
         return other_topics(self.index, question.text, shown)
 
     async def record_feedback(self, person: Person, question_id: int, *, helpful: bool,
@@ -110,7 +111,7 @@ class QuestionDesk:
                 select(Question)
                 .where(Question.platform == platform, Question.workspace_id == workspace_id,
                        Question.confident == False)  # noqa: E712  (SQL, not Python)
-                .order_by(Question.asked_at.desc(), Question.id.desc())
+                .order_by(col(Question.asked_at).desc(), col(Question.id).desc())
                 .limit(limit)
             )
             return list(rows)
@@ -118,15 +119,15 @@ class QuestionDesk:
     async def unhelpful(self, *, platform: str, workspace_id: str, limit: int = 10
                         ) -> list[UnhelpfulAnswer]:
         """Answers that got 👎, most recent vote first, with the number of 👎 votes."""
-        votes = func.count(Feedback.id).label("votes")
+        votes = func.count(col(Feedback.id)).label("votes")
         latest = func.max(Feedback.given_at).label("latest")
         async with self.sessions() as session:
             rows = await session.exec(
                 select(Question, votes, latest)
-                .join(Feedback, Feedback.question_id == Question.id)
+                .join(Feedback, col(Feedback.question_id) == col(Question.id))
                 .where(Question.platform == platform, Question.workspace_id == workspace_id,
                        Feedback.helpful == False)  # noqa: E712
-                .group_by(Question.id)
+                .group_by(col(Question.id))
                 .order_by(latest.desc())
                 .limit(limit)
             )

@@ -25,7 +25,7 @@ def register(app: AsyncApp, services: Services) -> None:
         request_id = await services.requests.accept(incoming)
         await ack()  # sent when this listener returns, so only once the request is stored
         if request_id is not None:
-            await services.background.submit(lambda: services.requests.answer(request_id))
+            await services.background.submit(lambda: services.requests.answer_later(request_id))
 
     app.command(COMMAND)(handle_vraag_command)
 

@@ -53,4 +53,4 @@ async def _accept(services: Services, context, event: dict, body: dict, typed: s
         text=typed, channel_id=event.get("channel"), thread_ts=thread_ts, is_direct=is_direct)
     request_id = await services.requests.accept(incoming)
     if request_id is not None:
-        await services.background.submit(lambda: services.requests.answer(request_id))
+        await services.background.submit(lambda: services.requests.answer_later(request_id))

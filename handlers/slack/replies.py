@@ -5,6 +5,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -18,6 +19,9 @@ logger = logging.getLogger(__name__)
 
 RESPONSE_URL_LIFETIME = timedelta(minutes=30)  # Slack's promise; we keep a minute's margin
 RESPONSE_URL_MARGIN = timedelta(minutes=1)
+# Message metadata on every answer posted in a conversation, naming its request: a process
+# that takes over a request whose earlier sender died finds out whether the answer is there.
+ANSWER_METADATA = "convenantbot_answer"
 
 
 class ResponseUrlError(RuntimeError):
@@ -43,9 +47,16 @@ def slack_deliverer(client: AsyncWebClient) -> Deliver:
                         request.id)
             await client.chat_postMessage(channel=request.user_id, **blocks.render(reply))
             return
-        await post_reply(client, reply, channel=request.channel_id or request.user_id,
-                         user=request.user_id, thread_ts=request.thread_ts,
-                         is_direct=request.is_direct or not request.channel_id)
+        channel = request.channel_id or request.user_id
+        if request.attempts > 1 and not reply.private and await is_posted(client, request):
+            logger.info("question request %s: its answer was posted before; not again",
+                        request.id)
+            return
+        await post_reply(client, reply, channel=channel, user=request.user_id,
+                         thread_ts=request.thread_ts,
+                         is_direct=request.is_direct or not request.channel_id,
+                         metadata={"event_type": ANSWER_METADATA,
+                                   "event_payload": {"request": request.id}})
     return deliver
 
 
@@ -57,7 +68,8 @@ async def post_to_response_url(url: str, reply: Reply) -> None:
 
 
 async def post_reply(client: AsyncWebClient, reply: Reply, *, channel: str, user: str,
-                     thread_ts: str | None = None, is_direct: bool = False) -> None:
+                     thread_ts: str | None = None, is_direct: bool = False,
+                     metadata: dict | None = None) -> None:
     """Posts `reply` in `channel` (in the thread `thread_ts`); a private reply outside a
     DM goes to `user` only, so a coordinator's list never shows others' questions in public."""
     message = blocks.render(reply)
@@ -65,4 +77,31 @@ async def post_reply(client: AsyncWebClient, reply: Reply, *, channel: str, user
         await client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts,
                                         **message)
     else:
-        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message)
+        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, metadata=metadata,
+                                      **message)
+
+
+async def is_posted(client: AsyncWebClient, request: QuestionRequest) -> bool:
+    """Whether the answer to `request` is in its thread or conversation already (its
+    metadata names the request); False when Slack cannot say."""
+    if not request.channel_id:
+        return False
+    received_at = request.received_at
+    if received_at.tzinfo is None:
+        received_at = received_at.replace(tzinfo=UTC)
+    try:
+        if request.thread_ts:
+            page = await client.conversations_replies(
+                channel=request.channel_id, ts=request.thread_ts, include_all_metadata=True,
+                limit=200)
+        else:
+            page = await client.conversations_history(
+                channel=request.channel_id, oldest=f"{received_at.timestamp():.6f}",
+                include_all_metadata=True, limit=200)
+    except SlackApiError as error:
+        logger.info("question request %s: cannot look for an earlier answer (%s)",
+                    request.id, error.response.get("error"))
+        return False
+    return any((message.get("metadata") or {}).get("event_type") == ANSWER_METADATA
+               and (message["metadata"].get("event_payload") or {}).get("request") == request.id
+               for message in page.get("messages") or [])
