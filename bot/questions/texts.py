@@ -16,7 +16,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "help_coordinator": (
             "Voor coördinatoren:\n"
             "• `/vraag onbeantwoord`: de laatste vragen waar de handreiking geen antwoord op had\n"
-            "• `/vraag feedback`: antwoorden die als niet nuttig zijn gemarkeerd"
+            "• `/vraag feedback`: antwoorden die als niet nuttig zijn gemarkeerd\n"
+            "• `/aankondiging`: één gezamenlijk bericht naar meerdere kanalen sturen\n"
+            "• `/bijeenkomst`: een bijeenkomst met sessies en aanmeldingen plannen\n"
+            "• `/checkin`: een periodieke check-in (PDCA) voor een team plannen"
         ),
         "lead_in": "",
         "source": "Bron: $document, $section",
@@ -54,6 +57,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "• Knoppen staan tussen haken, zoals [1] 👍 Ja: typ het nummer om erop te drukken.\n"
             "• `onbeantwoord`: de laatste vragen waar de handreiking geen antwoord op had\n"
             "• `feedback`: antwoorden die als niet nuttig zijn gemarkeerd\n"
+            "• `aankondiging`: een gezamenlijk bericht opstellen en versturen\n"
+            "• `bijeenkomst`, `bijeenkomst nieuw`, `bijeenkomst lijst`: bijeenkomsten\n"
+            "• `checkin`, `checkin plan`, `checkin lijst`, `checkin start 1`, `checkin sluit 1`: "
+            "check-ins\n"
             "• `stop`: de chat beëindigen"
         ),
     },
@@ -69,7 +76,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "help_coordinator": (
             "For coordinators:\n"
             "• `/vraag unanswered`: the latest questions the guidance had no answer for\n"
-            "• `/vraag feedback`: answers marked as not helpful"
+            "• `/vraag feedback`: answers marked as not helpful\n"
+            "• `/aankondiging`: send one joint message to several channels\n"
+            "• `/bijeenkomst`: plan a meeting with sessions and sign-ups\n"
+            "• `/checkin`: plan a periodic check-in (PDCA) for a team"
         ),
         "lead_in": "The guidance (in Dutch) says:",
         "source": "Source: $document, $section",
@@ -105,6 +115,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "• Buttons are shown in brackets, such as [1] 👍 Yes: type the number to press one.\n"
             "• `unanswered`: the latest questions the guidance had no answer for\n"
             "• `feedback`: answers marked as not helpful\n"
+            "• `aankondiging`: write and send a joint announcement\n"
+            "• `bijeenkomst`, `bijeenkomst nieuw`, `bijeenkomst lijst`: meetings\n"
+            "• `checkin`, `checkin plan`, `checkin lijst`, `checkin start 1`, `checkin sluit 1`: "
+            "check-ins\n"
             "• `stop`: end the chat"
         ),
     },
