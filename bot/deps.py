@@ -1,13 +1,14 @@
 """What every platform handler receives: the domain services, built once per process (or per
 test) by the composition root in bot/app.py. Below both bot/ capabilities and handlers/."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.background import BackgroundWork
 from bot.clock import Clock
+from bot.directory import ChannelDirectory
 from bot.identity import Coordinators
 from bot.outbox.dispatcher import Dispatcher
 from bot.partnership import Covenant
@@ -34,6 +35,11 @@ class Services:
     clock: Clock
     conversation: QuestionConversation
     requests: QuestionRequests
+    # Channel membership per platform, set when a platform is wired (handlers/slack).
+    directories: dict[str, ChannelDirectory] = field(default_factory=dict)
+
+    def directory(self, platform: str) -> ChannelDirectory | None:
+        return self.directories.get(platform)
 
     @property
     def language(self) -> str:

@@ -18,7 +18,6 @@ from bot.checkins.models import (
     RoundState,
     as_utc,
 )
-from bot.checkins.platform import directory_for
 from bot.checkins.questions import load_form
 from bot.checkins.report import condition_series, round_results
 from bot.checkins.schedules import active_schedules
@@ -147,7 +146,7 @@ async def start_round_now(services: Services, schedule_id: int, now: datetime
 
 
 async def _members(services: Services, channel: ChannelRef) -> list[str] | None:
-    directory = directory_for(services, channel.platform)
+    directory = services.directory(channel.platform)
     if directory is None:
         return None
     try:

@@ -9,7 +9,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.checkins.calendar import Cadence, round_dates
 from bot.checkins.models import CheckinSchedule
-from bot.checkins.platform import directory_for
 from bot.checkins.texts import text
 from bot.deps import Services
 from bot.identity import ChannelRef, Person
@@ -63,7 +62,7 @@ def _window_longer_than_cadence(values: ScheduleInput, zone: ZoneInfo) -> bool:
 
 async def channel_problem(services: Services, channel: ChannelRef, language: str) -> str | None:
     """Why the bot cannot run check-ins in `channel`, or None (asked of the platform)."""
-    directory = directory_for(services, channel.platform)
+    directory = services.directory(channel.platform)
     if directory is None or await directory.bot_is_member(channel):
         return None
     return text("err_bot_not_in_channel", language)

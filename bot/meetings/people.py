@@ -5,17 +5,18 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.deps import Services
+from bot.directory import ChannelDirectory
 from bot.identity import ChannelRef, Person
 from bot.meetings.models import Meeting, MeetingSession, MeetingState, Profile, Registration
 from bot.meetings.notices import send_export
 from bot.meetings.planning import Gone, NotCoordinator
-from bot.meetings.roster import ChannelMembers, Roster, load_roster, profile_of, save_profile
+from bot.meetings.roster import Roster, load_roster, profile_of, save_profile
 from bot.meetings.store import open_meetings, registration_of
 from bot.meetings.views import load_meeting_view, session_view
 
 
 async def participant_list(services: Services, person: Person, meeting_id: int,
-                           members: ChannelMembers | None = None) -> Roster:
+                           members: ChannelDirectory | None = None) -> Roster:
     """The deelnemerslijst; with `members`, also who in the invited channels has not
     answered (the bot itself and people who answered are left out)."""
     if not services.coordinators.includes(person):
@@ -27,7 +28,8 @@ async def participant_list(services: Services, person: Person, meeting_id: int,
     if members is not None:
         seen: dict[str, None] = {}
         for channel in roster.channels:
-            for user in await members.members(channel):
+            where = ChannelRef(person.platform, person.workspace_id, channel_id=channel)
+            for user in await members.members(where):
                 if user not in roster.answered:
                     seen[user] = None
         roster.not_answered = list(seen)

@@ -6,7 +6,6 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,12 +17,6 @@ from bot.meetings.models import Meeting, Profile, Registration, Status
 from bot.meetings.store import aware, meeting_sessions, registrations
 from bot.meetings.texts import text
 from bot.texts import format_date, format_time
-
-
-class ChannelMembers(Protocol):
-    """A platform's way to list who is in a channel (Slack: conversations.members)."""
-
-    async def members(self, channel_id: str) -> list[str]: ...
 
 
 @dataclass(frozen=True)

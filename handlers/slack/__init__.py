@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Services
 from bot.outbox.sender import Builder
 from handlers.slack import actions, announcements, checkins, commands, events, meetings
+from handlers.slack.directory import SlackDirectory
 from handlers.slack.endpoint import SlackEndpoint
 from handlers.slack.middleware import CapText, SkipClaimedRequests, add_error_handler
 
@@ -66,6 +67,7 @@ def build_slack_app(services: Services, client: AsyncWebClient, *,
     commands.register(app, services)
     events.register(app, services)
     actions.register(app, services)
+    services.directories["slack"] = SlackDirectory(app.client)
     for module in CAPABILITIES:
         module.register(app, services)
     # Registered last: Bolt runs the first listener that matches.

@@ -23,7 +23,6 @@ from bot.checkins.answers import (
 )
 from bot.checkins.calendar import Cadence, default_first_opening
 from bot.checkins.models import CheckinSchedule, as_utc
-from bot.checkins.platform import add_directory
 from bot.checkins.questions import load_form
 from bot.checkins.rounds import close_round, open_round, send_reminders, start_round_now
 from bot.checkins.schedules import (
@@ -52,37 +51,7 @@ from handlers.slack.context import person_from
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BUILDERS", "register", "SlackDirectory"]
-
-
-class SlackDirectory:
-    """Channel membership from the Web API (conversations.info / conversations.members)."""
-
-    platform = "slack"
-
-    def __init__(self, client: AsyncWebClient):
-        self.client = client
-        self._bot_user: str | None = None
-
-    async def bot_is_member(self, channel: ChannelRef) -> bool:
-        try:
-            info = await self.client.conversations_info(channel=channel.channel_id)
-        except SlackApiError:
-            return False  # channel_not_found and friends: not a channel the bot can post in
-        return bool((info.get("channel") or {}).get("is_member"))
-
-    async def members(self, channel: ChannelRef) -> list[str]:
-        if self._bot_user is None:
-            self._bot_user = (await self.client.auth_test()).get("user_id") or ""
-        members: list[str] = []
-        cursor = None
-        while True:
-            page = await self.client.conversations_members(channel=channel.channel_id,
-                                                           limit=200, cursor=cursor)
-            members += page.get("members", [])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return [member for member in members if member != self._bot_user]
+__all__ = ["BUILDERS", "register"]
 
 
 def _state_value(values: dict, block_id: str) -> str | None:
@@ -103,7 +72,6 @@ def _whole_number(value: str | None) -> int | None:
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    add_directory(services, SlackDirectory(app.client))
     language = services.language
     zone = services.covenant.zone
 

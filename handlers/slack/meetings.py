@@ -56,26 +56,6 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
-class SlackChannelMembers:
-    """bot.meetings.roster.ChannelMembers over conversations.members (the bot left out)."""
-
-    def __init__(self, client: AsyncWebClient, bot_user_id: str | None):
-        self.client = client
-        self.bot_user_id = bot_user_id
-
-    async def members(self, channel_id: str) -> list[str]:
-        found: list[str] = []
-        cursor = None
-        while True:
-            page = await self.client.conversations_members(channel=channel_id, limit=1000,
-                                                           cursor=cursor)
-            members: list[str] = page.get("members", [])
-            found += [user for user in members if user != self.bot_user_id]
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return found
-
-
 def _as_int(value: object) -> int | None:
     try:
         return int(str(value))
@@ -174,8 +154,8 @@ def register(app: AsyncApp, services: Services) -> None:
 
     async def show_list(person: Person, meeting_id: int, client: AsyncWebClient, context,
                         respond) -> None:
-        members = SlackChannelMembers(client, context.get("bot_user_id"))
-        roster = await participant_list(services, person, meeting_id, members)
+        roster = await participant_list(services, person, meeting_id,
+                                        services.directory(person.platform))
         await respond(**blocks.build_participants(roster, language), **EPHEMERAL)
 
     async def handle_bijeenkomst_command(ack, command, context, client, respond):

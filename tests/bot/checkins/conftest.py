@@ -8,10 +8,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import add_slack_sender
 from bot.checkins.calendar import Cadence
-from bot.checkins.platform import add_directory
 from bot.checkins.schedules import ScheduleInput, create_schedule
 from bot.identity import ChannelRef, Person
-from handlers.slack.checkins import SlackDirectory
+from handlers.slack.directory import SlackDirectory
 from tests.conftest import BOT_TOKEN, TEAM
 
 CHANNEL = "CTEAM"
@@ -24,8 +23,8 @@ FIRST = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 async def checkins(services, slack_api):
     slack_api.add_channel(CHANNEL, name="team", members=MEMBERS)
     add_slack_sender(services)
-    add_directory(services, SlackDirectory(AsyncWebClient(token=BOT_TOKEN,
-                                                          base_url=slack_api.base_url)))
+    services.directories["slack"] = SlackDirectory(AsyncWebClient(token=BOT_TOKEN,
+                                                                  base_url=slack_api.base_url))
     return services
 
 
