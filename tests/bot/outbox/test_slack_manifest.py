@@ -20,8 +20,12 @@ OUTBOX_SCOPES = {
 
 
 def _schema_path() -> Path:
-    """The shared folder is ../shared from the repository in CI; from a worktree it is
-    further up. The nearest one wins."""
+    """The shared folder is ../shared from the repository (CI names it in
+    CONVENANTBOT_SHARED_DIR, as it tests a copy elsewhere); from a worktree it is further up.
+    The nearest one wins."""
+    named = os.environ.get("CONVENANTBOT_SHARED_DIR")
+    if named and (Path(named) / SCHEMA_NAME.relative_to("shared")).is_file():
+        return Path(named) / SCHEMA_NAME.relative_to("shared")
     for folder in REPO.parents:
         candidate = folder / SCHEMA_NAME
         if candidate.is_file():
