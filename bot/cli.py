@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Migration steps are news for an operator once, not at every start of every chat.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
+    # Likewise every run of a scheduled job: a line each 30 s would bury the terminal chat.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.root.level))
     command = args.command or ("serve" if settings.slack_bot_token else "chat")
     try:
         if command == "content":
