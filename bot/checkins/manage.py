@@ -19,24 +19,24 @@ from bot.outbox.queue import enqueue
 
 async def set_paused(services: Services, schedule_id: int, paused: bool, *, by: Person
                      ) -> CheckinSchedule | None:
-    async with services.sessions() as session:
-        schedule = await find_schedule(session, schedule_id, workspace=by)
-        if schedule is None:
-            return None
-        schedule.paused = paused
-        session.add(schedule)
-        await session.commit()
-        return schedule
+    return await _change_schedule(services, schedule_id, by=by, paused=paused)
 
 
 async def delete_schedule(services: Services, schedule_id: int, *, by: Person
                           ) -> CheckinSchedule | None:
     """Marks the schedule deleted; rounds, answers and actions stay (nothing stored is lost)."""
+    return await _change_schedule(services, schedule_id, by=by, deleted=True)
+
+
+async def _change_schedule(services: Services, schedule_id: int, *, by: Person,
+                           **changes: bool) -> CheckinSchedule | None:
+    """Sets `changes` on a schedule of the person's workspace; None when there is none."""
     async with services.sessions() as session:
         schedule = await find_schedule(session, schedule_id, workspace=by)
         if schedule is None:
             return None
-        schedule.deleted = True
+        for name, value in changes.items():
+            setattr(schedule, name, value)
         session.add(schedule)
         await session.commit()
         return schedule
