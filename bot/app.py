@@ -5,7 +5,9 @@ import contextlib
 import gc
 import logging
 import signal
+import sys
 from collections.abc import Coroutine, Iterator
+from datetime import timedelta
 from typing import TypeVar
 
 import uvicorn
@@ -39,6 +41,7 @@ from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+GIL_SWITCH_INTERVAL = 0.0005
 
 
 async def build_services(settings: Settings, *, clock: Clock = utcnow,
@@ -59,7 +62,9 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow,
                         engine=engine, sessions=sessions, coordinators=coordinators, desk=desk,
                         background=BackgroundWork(), outbox=outbox, scheduler=scheduler,
                         clock=clock, conversation=conversation,
-                        requests=QuestionRequests(sessions, conversation, clock=clock))
+                        requests=QuestionRequests(
+                            sessions, conversation, clock=clock,
+                            lease=timedelta(seconds=settings.question_lease_seconds)))
     for name, job in due_jobs(services).items():
         scheduler.add_due_job(name, job)
     return services
@@ -200,7 +205,7 @@ def _socket_mode_handler(services: Services):
 
     from handlers.slack import build_slack_app
 
-    slack_app = build_slack_app(services, build_slack_client(services.settings), socket_mode=True)
+    slack_app = build_slack_app(services, build_slack_client(services.settings))
     add_slack_sender(services)
     app_token = services.settings.slack_app_token
     assert app_token is not None  # settings.uses_socket_mode: serve() comes here only then
@@ -209,6 +214,7 @@ def _socket_mode_handler(services: Services):
 
 def run_event_loop(main: Coroutine[None, None, T]) -> T:
     """Runs `main` on uvloop where it is installed (uvicorn[standard]), else on asyncio."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     try:
         import uvloop
     except ImportError:

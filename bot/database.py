@@ -10,6 +10,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.sqlite_inline import inline_connector
+
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -24,11 +26,16 @@ def async_database_url(url: str) -> str:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An engine for the configured database; SQLite files run in WAL mode."""
-    engine = create_async_engine(async_database_url(url), pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
+    """An engine for the configured database; SQLite files run in WAL mode, their statements
+    on the event loop's thread (bot.sqlite_inline says why)."""
+    async_url = make_url(async_database_url(url))
+    if async_url.get_backend_name() == "sqlite":
+        engine = create_async_engine(async_url, async_creator=inline_connector(
+            async_url.database or ":memory:"))
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    return engine
+        return engine
+    # A PostgreSQL server can restart or drop idle connections: each is checked when taken.
+    return create_async_engine(async_url, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -38,7 +45,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit then survives a
     # crash or kill of the process (not a power cut), and costs no fsync on the ack path.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # No waiting inside SQLite for another connection's write lock: that would block the event
+    # loop. bot.sqlite_inline waits with asyncio instead.
+    cursor.execute("PRAGMA busy_timeout=0")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

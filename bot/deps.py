@@ -58,4 +58,5 @@ class Services:
         await self.outbox.stop()
         await self.requests.stop()
         await self.background.drain()
+        await self.requests.close()
         await self.engine.dispose()

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=5, ge=1)  # transient failures before FAILED
     outbox_lease_seconds: float = Field(default=60.0, gt=0)  # a SENDING claim older: reconcile
     outbox_poll_seconds: float = Field(default=1.0, gt=0)  # look for work from other replicas
+    # A question whose answer a process took on and did not finish within this many seconds
+    # (it died) is answered by another; an answer takes well under a second, 429s a few more.
+    question_lease_seconds: float = Field(default=20.0, gt=0)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod

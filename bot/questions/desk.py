@@ -4,7 +4,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,6 +23,8 @@ from bot.questions.guidance.retrieval import GuidanceIndex
 from bot.questions.models import Feedback, Question
 
 MAX_QUESTION_CHARS = 1000
+_STORE_QUESTION = insert(Question.__table__).returning(  # type: ignore[attr-defined]
+    Question.__table__.c.id)  # type: ignore[attr-defined]
 
 
 class QuestionTooLong(ValueError):
@@ -60,18 +62,17 @@ class QuestionDesk:
         # In a worker thread: retrieval is CPU work, and on the event loop it would hold up
         # every ack and health check while it runs.
         answer = await asyncio.to_thread(answer_question, self.index, text)
-        question = Question(
-            platform=person.platform, workspace_id=person.workspace_id, user_id=person.user_id,
-            channel_id=channel_id, text=text, language=answer.language,
-            answer=answer.quote, confident=answer.confident,
-            sources=[{"document": s.document, "section": s.section} for s in answer.sources],
-        )
-        async with self.sessions() as session:
-            session.add(question)
-            await session.commit()
-            await session.refresh(question)
-        assert question.id is not None  # given by the database at the commit
-        return AskedQuestion(question.id, answer)
+        # A Core insert built once: the ORM's add, flush and refresh cost three times the CPU,
+        # on every answer.
+        async with self.sessions.kw["bind"].begin() as connection:
+            question_id = (await connection.execute(_STORE_QUESTION, {
+                "platform": person.platform, "workspace_id": person.workspace_id,
+                "user_id": person.user_id, "channel_id": channel_id, "text": text,
+                "language": answer.language, "answer": answer.quote,
+                "confident": answer.confident, "asked_at": utcnow(),
+                "sources": [{"document": s.document, "section": s.section}
+                            for s in answer.sources]})).scalar_one()
+        return AskedQuestion(question_id, answer)
 
     def topic(self, section_id: str, language: str = "nl") -> Answer | None:
         return answer_topic(self.index, section_id, language)

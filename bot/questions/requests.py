@@ -5,21 +5,21 @@ deploy, answered by the next process at its start.
 A request moves pending -> sending -> answered (or back to pending after a failed send,
 failed after MAX_ATTEMPTS). Each step is a conditional update, so of two processes (or tasks)
 only one answers. A request left `sending` by a process that died is taken over once its
-claim is older than CLAIM_LEASE: its answer was being composed, or was on the wire. The
-platform's deliverer then looks whether the answer arrived where it can (Slack: message
-metadata in the thread or DM); where it cannot (a response_url, an ephemeral reply) it is
-sent again, at least once rather than perhaps never, with a log line naming it. Only those
-can be answered twice.
+claim is older than its lease (QUESTION_LEASE_SECONDS): its answer was being composed, or was
+on the wire. The platform's deliverer then looks whether the answer arrived where it can
+(Slack: message metadata in the thread or DM); where it cannot (a response_url, an ephemeral
+reply) it is sent again, at least once rather than perhaps never, with a log line naming
+it. Only those can be answered twice.
 """
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,13 +34,58 @@ from bot.questions.models import QuestionRequest, RequestState
 logger = logging.getLogger(__name__)
 
 MAX_STORED_CHARS = MAX_QUESTION_CHARS + 1  # enough to know it is too long; `length` says how
-CLAIM_LEASE = timedelta(seconds=20)  # an answer takes well under a second; 429s a few more
+CLAIM_LEASE = timedelta(seconds=20)  # the default of settings.question_lease_seconds
 MAX_ATTEMPTS = 3
 SWEEP_EVERY = 5.0  # seconds between looks for requests no process is answering
 SWEEP_AFTER = timedelta(seconds=2)  # the fast path (answer right after the ack) goes first
 
+
+
+@dataclass(frozen=True)
+class ClaimedRequest:
+    """A request as the process answering it took it: what a deliverer needs to know."""
+
+    id: int
+    platform: str
+    workspace_id: str
+    user_id: str
+    text: str
+    length: int
+    channel_id: str | None
+    thread_ts: str | None
+    is_direct: bool
+    response_url: str | None
+    attempts: int
+    received_at: datetime
+
+    def __post_init__(self) -> None:
+        if self.received_at.tzinfo is None:  # SQLite hands back naive datetimes (UTC)
+            object.__setattr__(self, "received_at", self.received_at.replace(tzinfo=UTC))
+
+
 # Posts a reply where the request says (a platform's side); raises when it could not.
-Deliver = Callable[[QuestionRequest, Reply, datetime], Awaitable[None]]
+Deliver = Callable[[ClaimedRequest, Reply, datetime], Awaitable[None]]
+
+# The statements run for every answer, built once: Core on a connection, as building an ORM
+# statement and object per step cost more CPU than running it (about 2 ms of 3 per claim).
+_TABLE = QuestionRequest.__table__  # type: ignore[attr-defined]
+_WHEN = _TABLE.c.claimed_at.type
+_CLAIM = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("request_id"),
+           or_(_TABLE.c.state == RequestState.PENDING.value,
+               (_TABLE.c.state == RequestState.SENDING.value)
+               & (_TABLE.c.claimed_at < bindparam("stale_before", type_=_WHEN))),
+           _TABLE.c.platform.in_(bindparam("platforms", expanding=True)))
+    .values(state=RequestState.SENDING.value, claimed_at=bindparam("claimed_now", type_=_WHEN),
+            attempts=_TABLE.c.attempts + 1)
+    .returning(*(_TABLE.c[field.name] for field in fields(ClaimedRequest))))
+_MOVE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("request_id"), _TABLE.c.state == bindparam("from_state"))
+    .values(state=bindparam("to_state"),
+            answered_at=func.coalesce(bindparam("answered_now", type_=_WHEN), _TABLE.c.answered_at,
+                                      type_=_WHEN)))
 
 
 @dataclass(frozen=True)
@@ -62,11 +107,13 @@ class QuestionRequests:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession],
                  conversation: QuestionConversation, *, clock: Clock = utcnow,
-                 sweep_every: float = SWEEP_EVERY, concurrency: int = 4):
+                 sweep_every: float = SWEEP_EVERY, concurrency: int = 4,
+                 lease: timedelta = CLAIM_LEASE):
         self.sessions = sessions
         self._engine: AsyncEngine = sessions.kw["bind"]
         self.conversation = conversation
         self.clock = clock
+        self.lease = lease
         self.deliverers: dict[str, Deliver] = {}
         self._sweep_every = sweep_every
         self._limit = asyncio.Semaphore(concurrency)
@@ -75,9 +122,14 @@ class QuestionRequests:
         self._accepting: list[tuple[Incoming, asyncio.Future[int | None]]] = []
         self._writer: asyncio.Task | None = None
         self._accept_statements: dict[str, Any] = {}
+        self._closers: list[Callable[[], Awaitable[None]]] = []
 
-    def add_deliverer(self, platform: str, deliver: Deliver) -> None:
+    def add_deliverer(self, platform: str, deliver: Deliver, *,
+                      close: Callable[[], Awaitable[None]] | None = None) -> None:
+        """`close`: what to run when the process stops (say, closing an HTTP session)."""
         self.deliverers[platform] = deliver
+        if close is not None:
+            self._closers.append(close)
 
     async def accept(self, incoming: Incoming) -> int | None:
         """Stores the request as pending and returns its id; None when its claim was stored
@@ -166,47 +218,36 @@ class QuestionRequests:
             await self._move(request_id, RequestState.SENDING, RequestState.ANSWERED)
             return True
 
-    async def _claim(self, request_id: int) -> QuestionRequest | None:
+    async def _claim(self, request_id: int) -> "ClaimedRequest | None":
         """Takes the request (one conditional UPDATE .. RETURNING): None when another process
         or task has it, or had it and answered it."""
         now = self.clock()
-        table = QuestionRequest.__table__  # type: ignore[attr-defined]
-        # Core statements on a connection: this runs for every answer, and an ORM session
-        # per step costs more CPU than the statement.
         async with self._engine.begin() as connection:
-            row = (await connection.execute(
-                update(table)
-                .where(table.c.id == request_id, self._is_open(now),
-                       table.c.platform.in_(list(self.deliverers)))
-                .values(state=RequestState.SENDING.value, claimed_at=now,
-                        attempts=table.c.attempts + 1)
-                .returning(*table.c))).first()
-        return QuestionRequest(**row._mapping) if row is not None else None
+            row = (await connection.execute(_CLAIM, {
+                "request_id": request_id, "claimed_now": now, "stale_before": now - self.lease,
+                "platforms": list(self.deliverers)})).first()
+        return ClaimedRequest(*row) if row is not None else None
 
-    @staticmethod
-    def _is_open(now: datetime):
+    def _is_open(self, now: datetime):
         """Pending, or taken by a process that has not finished it within the lease."""
         return or_(col(QuestionRequest.state) == RequestState.PENDING.value,
                    (col(QuestionRequest.state) == RequestState.SENDING.value)
-                   & (col(QuestionRequest.claimed_at) < now - CLAIM_LEASE))
+                   & (col(QuestionRequest.claimed_at) < now - self.lease))
 
     async def _move(self, request_id: int, from_state: RequestState,
                     to_state: RequestState) -> bool:
-        table = QuestionRequest.__table__  # type: ignore[attr-defined]
-        values: dict = {"state": to_state.value}
-        if to_state is RequestState.ANSWERED:
-            values["answered_at"] = self.clock()
         async with self._engine.begin() as connection:
-            moved = await connection.execute(
-                update(table).where(table.c.id == request_id, table.c.state == from_state.value)
-                .values(**values))
+            moved = await connection.execute(_MOVE, {
+                "request_id": request_id, "from_state": from_state.value,
+                "to_state": to_state.value,
+                "answered_now": self.clock() if to_state is RequestState.ANSWERED else None})
         return moved.rowcount == 1
 
     async def _report_interrupted_sends(self, now: datetime) -> None:
         async with self.sessions() as session:
             ids = list(await session.exec(select(QuestionRequest.id).where(
                 col(QuestionRequest.state) == RequestState.SENDING.value,
-                col(QuestionRequest.claimed_at) < now - CLAIM_LEASE)))
+                col(QuestionRequest.claimed_at) < now - self.lease)))
         if ids:
             logger.warning("question requests %s: the process sending their answers stopped "
                            "mid-send; sending again, so these may arrive twice", ids)
@@ -249,6 +290,11 @@ class QuestionRequests:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         self._task = None
+
+    async def close(self) -> None:
+        """After the last answer: closes what the deliverers keep open."""
+        for close in self._closers:
+            await close()
 
     async def _sweep(self) -> None:
         first = True

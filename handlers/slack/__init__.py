@@ -41,8 +41,7 @@ def _claims_itself(body: dict) -> bool:
     return events.claims_itself(body) or body.get("command") == commands.COMMAND
 
 
-def build_slack_app(services: Services, client: AsyncWebClient, *,
-                    socket_mode: bool = False) -> AsyncApp:
+def build_slack_app(services: Services, client: AsyncWebClient) -> AsyncApp:
     """A Bolt app with every listener registered; `client` carries the token and retries."""
 
     logging.getLogger("slack_bolt.AsyncApp").addFilter(_is_not_the_token_notice)
@@ -51,8 +50,10 @@ def build_slack_app(services: Services, client: AsyncWebClient, *,
     app = AsyncApp(
         client=client,
         signing_secret=secret.get_secret_value() if secret else None,
-        # Socket Mode delivers over an authenticated socket: there is no signature to check.
-        request_verification_enabled=not socket_mode,
+        # Over HTTP, SlackEndpoint has checked the signature on the raw bytes (401 otherwise)
+        # before Bolt sees a request; checking it again cost every ack another HMAC. Socket
+        # Mode delivers over an authenticated socket: there is no signature to check.
+        request_verification_enabled=False,
         # Listeners only ack and queue their work (services.background), so Bolt can answer
         # as soon as they return instead of polling for the ack.
         process_before_response=True,

@@ -2,8 +2,9 @@
 reply to a mention in a channel is shown to the asker only (chat.postEphemeral)."""
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -11,8 +12,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.conversation import Reply
 from bot.deps import Services
-from bot.questions.models import QuestionRequest
-from bot.questions.requests import Deliver
+from bot.questions.requests import ClaimedRequest, Deliver
 from handlers.slack import blocks
 
 logger = logging.getLogger(__name__)
@@ -30,17 +30,39 @@ class ResponseUrlError(RuntimeError):
 
 def add_deliverer(app: AsyncApp, services: Services) -> None:
     """Stored question requests from Slack are answered through this app's client."""
-    services.requests.add_deliverer("slack", slack_deliverer(app.client))
+    if "slack" not in services.requests.deliverers:
+        responses = ResponseUrls()
+        services.requests.add_deliverer("slack", slack_deliverer(app.client, responses),
+                                        close=responses.close)
 
 
-def slack_deliverer(client: AsyncWebClient) -> Deliver:
-    async def deliver(request: QuestionRequest, reply: Reply, now: datetime) -> None:
+class ResponseUrls:
+    """Posts to slash commands' response_urls over one HTTP session, kept open between
+    answers: a new session per answer (what Bolt's `respond` does) opens a new connection
+    each time, a TLS handshake with Slack, on the event loop."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    async def post(self, url: str, reply: Reply) -> None:
+        """What a slash command's `respond` does: Slack shows it to the asker only."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        response = await AsyncWebhookClient(url, timeout=10, session=self._session) \
+            .send_dict(blocks.render(reply))
+        if response.status_code != 200:
+            raise ResponseUrlError(f"response_url answered {response.status_code}")
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+def slack_deliverer(client: AsyncWebClient, responses: ResponseUrls) -> Deliver:
+    async def deliver(request: ClaimedRequest, reply: Reply, now: datetime) -> None:
         if request.response_url:
-            received_at = request.received_at
-            if received_at.tzinfo is None:  # SQLite hands back naive datetimes (UTC)
-                received_at = received_at.replace(tzinfo=UTC)
-            if now - received_at < RESPONSE_URL_LIFETIME - RESPONSE_URL_MARGIN:
-                await post_to_response_url(request.response_url, reply)
+            if now - request.received_at < RESPONSE_URL_LIFETIME - RESPONSE_URL_MARGIN:
+                await responses.post(request.response_url, reply)
                 return
             # The command's response_url has expired: the asker still gets the answer, by DM.
             logger.info("question request %s: response_url expired, answering by DM",
@@ -60,13 +82,6 @@ def slack_deliverer(client: AsyncWebClient) -> Deliver:
     return deliver
 
 
-async def post_to_response_url(url: str, reply: Reply) -> None:
-    """What a slash command's `respond` does: Slack shows it to the asker only."""
-    response = await AsyncWebhookClient(url, timeout=10).send_dict(blocks.render(reply))
-    if response.status_code != 200:
-        raise ResponseUrlError(f"response_url answered {response.status_code}")
-
-
 async def post_reply(client: AsyncWebClient, reply: Reply, *, channel: str, user: str,
                      thread_ts: str | None = None, is_direct: bool = False,
                      metadata: dict | None = None) -> None:
@@ -81,14 +96,11 @@ async def post_reply(client: AsyncWebClient, reply: Reply, *, channel: str, user
                                       **message)
 
 
-async def is_posted(client: AsyncWebClient, request: QuestionRequest) -> bool:
+async def is_posted(client: AsyncWebClient, request: ClaimedRequest) -> bool:
     """Whether the answer to `request` is in its thread or conversation already (its
     metadata names the request); False when Slack cannot say."""
     if not request.channel_id:
         return False
-    received_at = request.received_at
-    if received_at.tzinfo is None:
-        received_at = received_at.replace(tzinfo=UTC)
     try:
         if request.thread_ts:
             page = await client.conversations_replies(
@@ -96,7 +108,7 @@ async def is_posted(client: AsyncWebClient, request: QuestionRequest) -> bool:
                 limit=200)
         else:
             page = await client.conversations_history(
-                channel=request.channel_id, oldest=f"{received_at.timestamp():.6f}",
+                channel=request.channel_id, oldest=f"{request.received_at.timestamp():.6f}",
                 include_all_metadata=True, limit=200)
     except SlackApiError as error:
         logger.info("question request %s: cannot look for an earlier answer (%s)",

@@ -27,7 +27,8 @@ QUESTIONS = ["Hoe deel ik het convenantbericht intern met mijn collega's?",
              "How should we share the covenant news on LinkedIn?",
              "Wie nodig ik uit voor de startbijeenkomst?", "help"]
 STARTUP_DEADLINE = 120.0  # seconds: the guidance index is built at start, on a busy machine
-ANSWER_DEADLINE = 120.0  # an answer abandoned by a killed process waits out CLAIM_LEASE
+ANSWER_DEADLINE = 120.0  # an answer abandoned by a killed process waits out its lease
+LEASE_SECONDS = 5  # instead of 20: how long a killed process's answers wait to be taken over
 
 
 def _free_port() -> int:
@@ -80,7 +81,8 @@ async def bot(database_url, slack_api, tmp_path, http):
     env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
            "SLACK_APP_TOKEN": "", "SLACK_API_URL": slack_api.base_url,
            "DATABASE_URL": database_url, "CONTENT_DIR": str(CONTENT), "HOST": "127.0.0.1",
-           "PORT": str(_free_port()), "COORDINATOR_IDS": "", "LOG_LEVEL": "INFO"}
+           "PORT": str(_free_port()), "COORDINATOR_IDS": "", "LOG_LEVEL": "INFO",
+           "QUESTION_LEASE_SECONDS": str(LEASE_SECONDS)}
     process = BotProcess(env, tmp_path)
     await process.start(http)
     yield process
