@@ -33,7 +33,6 @@ import aiosqlite
 
 BUSY_TIMEOUT = 5.0  # seconds, as the former PRAGMA busy_timeout=5000
 YIELD_AFTER = 0.002  # seconds of statements in a row before other tasks get a turn
-_PAUSE = 0.0005  # a gap this long between two statements: the loop ran other work meanwhile
 _FIRST_WAIT = 0.0005  # seconds; doubled after each try, up to _LONGEST_WAIT
 _LONGEST_WAIT = 0.01
 
@@ -64,20 +63,21 @@ class InlineConnection(aiosqlite.Connection):
         self._tx = _RunNow()  # type: ignore[assignment]
         self._writing = writing  # shared by the connections to one database file
         self._holds_write_lock = False
-        self._turn_started = 0.0  # when this connection's run of statements began
-        self._last_statement = 0.0
+        self._run_started = 0.0  # when this connection's run of statements began
+        self._loop_turned: _Turn | None = None
 
     async def _execute(self, fn, *args, **kwargs):
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         if args and isinstance(args[0], str):  # a statement
-            now = time.monotonic()  # (uvloop's loop.time() stands still within a turn)
-            if now - self._last_statement > _PAUSE:  # others ran meanwhile: a new run
-                self._turn_started = now
-            elif now - self._turn_started > YIELD_AFTER:
+            now = time.monotonic()
+            if self._loop_turned is None or self._loop_turned.done:
+                self._run_started = now  # the loop ran other work since: a new run
+                self._loop_turned = _next_turn()
+            elif now - self._run_started > YIELD_AFTER:
                 await asyncio.sleep(0)
-                self._turn_started = time.monotonic()
-            self._last_statement = now
+                self._run_started = time.monotonic()
+                self._loop_turned = _next_turn()
             if not self._holds_write_lock and _writes(args[0]):
                 await self._take_write_lock()
         try:
@@ -126,6 +126,24 @@ class InlineConnection(aiosqlite.Connection):
 
     async def close(self) -> None:
         self.stop()
+
+
+class _Turn:
+    """Marked when the event loop gets to the callbacks scheduled from now on: other work ran."""
+
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def mark(self) -> None:
+        self.done = True
+
+
+def _next_turn() -> _Turn:
+    turn = _Turn()
+    asyncio.get_running_loop().call_soon(turn.mark)
+    return turn
 
 
 def _writes(statement: str) -> bool:
