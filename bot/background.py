@@ -2,10 +2,11 @@
 
 Slack wants an ack within 3 seconds and lets the answer follow. So listeners ack and queue
 their work here; a few worker tasks run it, and give way to acks: while requests keep coming
-in, a job waits, but never longer than `max_deferral` after it was queued. One second: a burst
-of a few hundred commands is acked before the first answer is composed (at 250 ms, a burst of
-300 /vraag at one in flight outlasted it, and its acks then waited behind answers: p50 9.6 ms
-against 1.5 – 2.1 ms at one second, bench/bench.py on 2026-11-29).
+in, a job waits, but never longer than `max_deferral` after it was queued. 2.5 s: a burst of a
+few hundred commands or clicks is acked before the first answer is composed (at 250 ms, a burst
+of 300 /vraag at one in flight outlasted it, and its acks then waited behind answers: p50 9.6 ms
+against 1.5 – 2.1 ms at one second, bench/bench.py on 2026-11-29), and Slack's 3 s for the ack
+are never at stake.
 """
 
 import asyncio
@@ -30,7 +31,7 @@ def gate_submissions(gate: Awaitable[bool]) -> None:
 
 class BackgroundWork:
     def __init__(self, *, workers: int = 4, max_queued: int = 10_000,
-                 quiet: float = 0.005, max_deferral: float = 1.0):
+                 quiet: float = 0.005, max_deferral: float = 2.5):
         self._worker_count = workers
         self._quiet = quiet
         self._max_deferral = max_deferral

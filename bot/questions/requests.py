@@ -37,7 +37,9 @@ MAX_STORED_CHARS = MAX_QUESTION_CHARS + 1  # enough to know it is too long; `len
 CLAIM_LEASE = timedelta(seconds=20)  # the default of settings.question_lease_seconds
 MAX_ATTEMPTS = 3
 SWEEP_EVERY = 5.0  # seconds between looks for requests no process is answering
-SWEEP_AFTER = timedelta(seconds=2)  # the fast path (answer right after the ack) goes first
+# The fast path (the answer queued after the ack, which BackgroundWork may hold back up to
+# 2.5 s while acks keep coming) goes first.
+SWEEP_AFTER = timedelta(seconds=5)
 
 
 

@@ -41,6 +41,7 @@ from handlers.slack.announcements_modal import (
     modal_errors,
 )
 from handlers.slack.context import person_from
+from handlers.slack.routing import route_actions
 
 __all__ = ["BUILDERS", "register"]
 
@@ -310,17 +311,19 @@ def register(app: AsyncApp, services: Services) -> None:
 
     services.scheduler.add_due_job(LINKS_JOB, fill_links)
     app.command(ids.COMMAND)(handle_aankondiging_command)
-    app.action(ids.TEMPLATE_SELECT)(handle_template_select)
+    route_actions(app, {
+        ids.READ: handle_read,  # the most frequent first: it is matched first
+        ids.TEMPLATE_SELECT: handle_template_select,
+        ids.SEND: for_coordinators(do_send),
+        ids.ADJUST: for_coordinators(do_adjust),
+        ids.DISCARD: for_coordinators(do_discard),
+        ids.EDIT: for_coordinators(do_edit),
+        ids.CANCEL: for_coordinators(do_cancel),
+        ids.RECALL: for_coordinators(do_recall),
+        ids.REPORT: for_coordinators(do_report),
+        ids.EXTERNAL: handle_external,
+    })
     app.view(ids.COMPOSE_CALLBACK)(handle_compose_submission)
-    app.action(ids.SEND)(for_coordinators(do_send))
-    app.action(ids.ADJUST)(for_coordinators(do_adjust))
-    app.action(ids.DISCARD)(for_coordinators(do_discard))
-    app.action(ids.EDIT)(for_coordinators(do_edit))
-    app.action(ids.CANCEL)(for_coordinators(do_cancel))
-    app.action(ids.RECALL)(for_coordinators(do_recall))
-    app.action(ids.REPORT)(for_coordinators(do_report))
-    app.action(ids.READ)(handle_read)
-    app.action(ids.EXTERNAL)(handle_external)
 
 
 def _channel_of(body: dict) -> str:

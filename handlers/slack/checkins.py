@@ -48,6 +48,7 @@ from handlers.slack.checkins_blocks import (
     combine_local,
 )
 from handlers.slack.context import person_from
+from handlers.slack.routing import route_actions, route_views
 
 logger = logging.getLogger(__name__)
 
@@ -343,15 +344,18 @@ def register(app: AsyncApp, services: Services) -> None:
         await services.background.submit(remind if which == ids.REMIND_NOW else close)
 
     app.command(ids.COMMAND)(handle_checkin_command)
-    app.view(ids.SCHEDULE_MODAL)(handle_schedule_submission)
-    app.view(ids.CHECKIN_MODAL)(handle_checkin_submission)
-    app.view(ids.ACTION_MODAL)(handle_action_submission)
-    app.action(ids.FILL_IN)(handle_fill_in)
-    app.action(ids.ADD_ACTION)(handle_add_action)
+    route_views(app, {
+        ids.CHECKIN_MODAL: handle_checkin_submission,
+        ids.SCHEDULE_MODAL: handle_schedule_submission,
+        ids.ACTION_MODAL: handle_action_submission,
+    })
+    route_actions(app, {
+        ids.FILL_IN: handle_fill_in,
+        ids.ADD_ACTION: handle_add_action,
+        ids.EXPORT: handle_export,
+        **dict.fromkeys(ids.MANAGE_ACTIONS, handle_manage),
+    })
     app.action(ids.ACTION_DONE_PATTERN)(handle_action_done)
-    app.action(ids.EXPORT)(handle_export)
-    for action_id in ids.MANAGE_ACTIONS:
-        app.action(action_id)(handle_manage)
 
 
 async def _tell(client: AsyncWebClient, channel: str, user: str, message: str) -> None:

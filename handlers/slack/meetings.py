@@ -43,6 +43,7 @@ from bot.outbox.sender import Builder
 from handlers.slack import meetings_blocks as blocks
 from handlers.slack import meetings_ids as ids
 from handlers.slack.context import person_from
+from handlers.slack.routing import route_actions, route_views
 
 logger = logging.getLogger(__name__)
 EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
@@ -391,21 +392,25 @@ def register(app: AsyncApp, services: Services) -> None:
         return handle
 
     app.command(ids.COMMAND)(handle_bijeenkomst_command)
-    app.action(ids.ADD_SESSION)(handle_add_session)
-    app.view(ids.CREATE_VIEW)(handle_create_submission)
-    app.action(ids.SIGN_UP)(handle_sign_up)
-    app.action(ids.DECLINE)(withdrawal(decline=True))
-    app.action(ids.WITHDRAW)(withdrawal(decline=False))
-    app.action(ids.SWITCH)(handle_switch)
-    app.action(ids.PROFILE)(handle_profile_button)
-    app.action(ids.PROFILE_ORGANISATION)(handle_profile_select)
-    app.action(ids.PROFILE_ROLE)(handle_profile_select)
-    app.view(ids.PROFILE_VIEW)(handle_profile_submission)
-    app.action(ids.PARTICIPANTS)(handle_participants)
-    app.action(ids.EXPORT)(handle_export)
-    app.action(ids.CHANGE_SESSION)(handle_change_button)
-    app.view(ids.CHANGE_VIEW)(handle_change_submission)
-    app.action(ids.CANCEL_SESSION)(cancelling(meeting=False))
-    app.action(ids.CANCEL_MEETING)(cancelling(meeting=True))
+    route_actions(app, {
+        ids.SIGN_UP: handle_sign_up,  # the most frequent first: it is matched first
+        ids.DECLINE: withdrawal(decline=True),
+        ids.WITHDRAW: withdrawal(decline=False),
+        ids.SWITCH: handle_switch,
+        ids.PROFILE: handle_profile_button,
+        ids.PROFILE_ORGANISATION: handle_profile_select,
+        ids.PROFILE_ROLE: handle_profile_select,
+        ids.ADD_SESSION: handle_add_session,
+        ids.PARTICIPANTS: handle_participants,
+        ids.EXPORT: handle_export,
+        ids.CHANGE_SESSION: handle_change_button,
+        ids.CANCEL_SESSION: cancelling(meeting=False),
+        ids.CANCEL_MEETING: cancelling(meeting=True),
+    })
+    route_views(app, {
+        ids.CREATE_VIEW: handle_create_submission,
+        ids.PROFILE_VIEW: handle_profile_submission,
+        ids.CHANGE_VIEW: handle_change_submission,
+    })
 
 
