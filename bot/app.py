@@ -131,7 +131,9 @@ def build_asgi_app(services: Services) -> Starlette:
         return JSONResponse({"status": "ok", "sections": len(services.library.sections)})
 
     return Starlette(routes=[
-        Route("/slack/events", SlackEndpoint(slack_app), methods=["POST"]),
+        Route("/slack/events",
+              SlackEndpoint(slack_app, foreground=services.background.foreground),
+              methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ])
 

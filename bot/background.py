@@ -10,8 +10,9 @@ are never at stake.
 """
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,17 @@ class BackgroundWork:
         self._queue: asyncio.Queue[tuple[float, Job]] = asyncio.Queue(maxsize=max_queued)
         self._workers: list[asyncio.Task] = []
         self._last_submit = 0.0
+        self._in_flight = 0  # platform requests being handled now (each waits for its ack)
+
+    @contextlib.contextmanager
+    def foreground(self) -> Iterator[None]:
+        """Around the handling of a platform request: queued work waits while any is under
+        way (a gap between requests alone says little: one job running makes such gaps)."""
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
 
     async def submit(self, job: Job) -> None:
         """Queues `job`; when the bot is that far behind, runs it right away instead, as a
@@ -72,7 +84,9 @@ class BackgroundWork:
         # Polling, as "no request for a few milliseconds" is the absence of an event.
         while True:
             now = loop.time()
-            if now - self._last_submit >= self._quiet or now - queued_at >= self._max_deferral:
+            if now - queued_at >= self._max_deferral:
+                return
+            if not self._in_flight and now - self._last_submit >= self._quiet:
                 return
             await asyncio.sleep(self._quiet)
 

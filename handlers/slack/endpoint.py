@@ -19,6 +19,7 @@ import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
@@ -45,12 +46,15 @@ class SlackEndpoint:
     to Bolt's ASGI adapter."""
 
     def __init__(self, app: AsyncApp, *, signing_secret: str | None = None,
-                 max_body_bytes: int = MAX_BODY_BYTES):
+                 max_body_bytes: int = MAX_BODY_BYTES,
+                 foreground: Callable[[], AbstractContextManager[None]] = nullcontext):
+        """`foreground`: entered while a request is handled (BackgroundWork waits meanwhile)."""
         self.app = app
         secret = signing_secret or app._signing_secret  # what Bolt verifies with
         self.verifier = SignatureVerifier(secret) if secret else None
         self.max_body_bytes = max_body_bytes
         self.bolt = AsyncSlackRequestHandler(app, path="/slack/events")
+        self.foreground = foreground
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {name.decode("latin-1").lower(): value.decode("latin-1")
@@ -74,7 +78,8 @@ class SlackEndpoint:
             check_payload(body.decode("utf-8"), _content_type(headers))
         except UnexpectedPayload as problem:
             return await self._refuse(send, 400, f"signed, but not what Slack sends: {problem}")
-        await self.bolt({**scope, "path": self.bolt.path}, _replay(bytes(body)), send)
+        with self.foreground():
+            await self.bolt({**scope, "path": self.bolt.path}, _replay(bytes(body)), send)
 
     def _signature_problem(self, body: bytes, headers: dict[str, str]) -> str | None:
         """Why the request is not Slack's, or None when it is."""

@@ -91,3 +91,32 @@ async def test_work_behind_a_gate_runs_only_when_the_gate_opens():
     await work.settled()
     assert sorted(done) == ["first delivery", "ungated"]
     await work.drain()
+
+
+async def test_work_waits_while_a_request_is_being_handled():
+    work = BackgroundWork(workers=1, quiet=0.001, max_deferral=5.0)
+    ran = asyncio.Event()
+
+    async def job() -> None:
+        ran.set()
+
+    with work.foreground():  # an ack under way
+        await work.submit(job)
+        for _ in range(20):  # many quiet periods pass; the request is still in flight
+            await asyncio.sleep(0.002)
+        assert not ran.is_set()
+    await asyncio.wait_for(ran.wait(), 1.0)  # the request done, the job runs
+    await work.drain()
+
+
+async def test_work_waits_for_requests_no_longer_than_its_deferral():
+    work = BackgroundWork(workers=1, quiet=0.001, max_deferral=0.02)
+    ran = asyncio.Event()
+
+    async def job() -> None:
+        ran.set()
+
+    with work.foreground():  # requests never stop coming
+        await work.submit(job)
+        await asyncio.wait_for(ran.wait(), 1.0)
+    await work.drain()
