@@ -1,6 +1,8 @@
 """What the outbox renders at send time, by template: the prompt with the open actions of
 earlier rounds as they are now, the reminder (dropped once the round closed), the chart."""
 
+import asyncio
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.checkins.chart import conditions_chart
@@ -50,9 +52,11 @@ async def load_reminder(session: AsyncSession, data: dict) -> dict | None:
 
 async def load_chart(session: AsyncSession, data: dict) -> dict | None:
     language = data.get("language", "nl")
-    png = conditions_chart(data["periods"], data["series"], data["labels"],
-                           title=text("chart_title", language, period=data["period"]),
-                           y_label=text("chart_axis", language))
+    # In a worker thread: drawing is CPU work the event loop's acks should not wait for.
+    png = await asyncio.to_thread(
+        conditions_chart, data["periods"], data["series"], data["labels"],
+        title=text("chart_title", language, period=data["period"]),
+        y_label=text("chart_axis", language))
     return {**data, "png": png, "filename": f"checkin-{data['period']}.png"}
 
 
