@@ -7,7 +7,12 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.sqlite_inline import inline_connector
@@ -78,9 +83,10 @@ def head_revision() -> str:
     return head
 
 
-def insert_for(session: AsyncSession):
-    """The dialect's INSERT construct (PostgreSQL's or SQLite's), for ON CONFLICT clauses."""
+def insert_for(target: AsyncSession | AsyncConnection):
+    """The dialect's INSERT construct (PostgreSQL's or SQLite's), for ON CONFLICT clauses;
+    `target`: the session or connection the statement will run on."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    bind = session.get_bind()
-    return postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+    dialect = (target.get_bind() if isinstance(target, AsyncSession) else target).dialect
+    return postgresql.insert if dialect.name == "postgresql" else sqlite.insert

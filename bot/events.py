@@ -5,12 +5,12 @@ import asyncio
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock, utcnow
+from bot.database import insert_for
 from bot.models import ProcessedEvent
 
 Claim = tuple[str, str, str]  # platform, workspace id, event id
@@ -75,13 +75,11 @@ class ClaimWriter:
         """Inserts the claims; returns those that were not there yet."""
         now = self.clock()
         async with self.sessions() as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             rows = [{"platform": platform, "workspace_id": workspace_id, "event_id": event_id,
                      "received_at": now} for platform, workspace_id, event_id in claims]
             # One statement for any number of rows (SQLAlchemy's "insertmanyvalues"), so its
             # compiled form is cached, where .values(rows) would compile anew for each count.
-            statement = insert(ProcessedEvent).on_conflict_do_nothing(
+            statement = insert_for(session)(ProcessedEvent).on_conflict_do_nothing(
                 index_elements=["platform", "workspace_id", "event_id"],
             ).returning(ProcessedEvent.__table__.c.platform,  # type: ignore[attr-defined]
                         ProcessedEvent.__table__.c.workspace_id,  # type: ignore[attr-defined]

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import UniqueConstraint
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock, utcnow
+from bot.database import insert_for
 from bot.models import timestamp_column
 
 logger = logging.getLogger(__name__)
@@ -40,9 +40,7 @@ async def claim_step(session: AsyncSession, key: str) -> bool:
     """Claims `key` inside the caller's transaction: True for the first claimant. A second
     replica claiming the same key waits for the first one's commit, then gets False; if the
     first one rolls back, the step is free again."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (insert(ScheduledStep).values(key=key, done_at=utcnow())
+    statement = (insert_for(session)(ScheduledStep).values(key=key, done_at=utcnow())
                  .on_conflict_do_nothing(index_elements=["key"]).returning(col(ScheduledStep.id)))
     return (await session.execute(statement)).scalar_one_or_none() is not None
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.announcements.drafts import Draft, problems
 from bot.announcements.models import Announcement, AnnouncementRead, Status
 from bot.clock import Clock
+from bot.database import insert_for
 from bot.identity import ChannelRef, Person
 from bot.outbox.models import Delivery, Kind, State
 from bot.outbox.queue import cancel_pending, deliveries, enqueue, request_delete, request_update
@@ -340,9 +340,7 @@ class AnnouncementDesk:
                 raise Unavailable("unknown_announcement")
             if announcement.state == Status.RECALLED:
                 raise Unavailable("is_recalled")
-            dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            statement = (insert(AnnouncementRead).values(
+            statement = (insert_for(session)(AnnouncementRead).values(
                 announcement_id=announcement_id, platform=reader.platform,
                 workspace_id=reader.workspace_id, user_id=reader.user_id,
                 channel_id=channel_id, read_at=now)

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.database import insert_for
 from bot.identity import Person
 from bot.meetings.models import Meeting, Profile, Registration, Status
 from bot.meetings.store import aware, meeting_sessions, registrations
@@ -124,8 +124,7 @@ async def save_profile(db: AsyncSession, person: Person, *, organisation: str | 
                        role: str | None, name: str | None, now: datetime) -> None:
     """One profile per person (an upsert on its UNIQUE key); None keeps what is stored. The
     caller commits."""
-    dialect = db.bind.dialect.name if db.bind is not None else "sqlite"
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Profile)
+    insert = insert_for(db)(Profile)
     given = {"organisation": organisation, "role": role, "name": name}
     changes = {key: value for key, value in given.items() if value is not None}
     statement = insert.values(platform=person.platform, workspace_id=person.workspace_id,

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.database import insert_for
 from bot.deps import Services
 from bot.identity import Person
 from bot.meetings.models import (
@@ -283,9 +283,7 @@ async def _insert_registration(db: AsyncSession, meeting_id: int, person: Person
                                session_id: int | None, ticket: int, now: datetime, *,
                                status: Status = Status.WAITLISTED) -> Registration | None:
     """The person's new registration, unless they have one (then None)."""
-    dialect = db.bind.dialect.name if db.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (insert(Registration).values(
+    statement = (insert_for(db)(Registration).values(
         meeting_id=meeting_id, session_id=session_id, platform=person.platform,
         workspace_id=person.workspace_id, user_id=person.user_id, status=str(status),
         position=ticket, version=1, created_at=now, updated_at=now)

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from sqlalchemy import CursorResult, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import utcnow
+from bot.database import insert_for
 from bot.identity import ChannelRef
 from bot.outbox.models import Delivery, Kind, State
 
@@ -20,8 +20,7 @@ AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _insert(session: AsyncSession):
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Delivery)
+    return insert_for(session)(Delivery)
 
 
 async def enqueue(session: AsyncSession, *, key: str, target: ChannelRef, template: str,

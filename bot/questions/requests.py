@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock, utcnow
 from bot.conversation import Reply
+from bot.database import insert_for
 from bot.identity import Person
 from bot.questions.conversation import QuestionConversation
 from bot.questions.desk import MAX_QUESTION_CHARS
@@ -165,11 +166,8 @@ class QuestionRequests:
     def _accept_statement(self, connection):
         dialect = connection.dialect.name
         if self._accept_statements.get(dialect) is None:
-            from sqlalchemy.dialects import postgresql, sqlite
-
             table = QuestionRequest.__table__  # type: ignore[attr-defined]
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            self._accept_statements[dialect] = insert(table) \
+            self._accept_statements[dialect] = insert_for(connection)(table) \
                 .on_conflict_do_nothing(index_elements=["platform", "workspace_id", "claim"]) \
                 .returning(table.c.id, table.c.platform, table.c.workspace_id, table.c.claim)
         return self._accept_statements[dialect]
