@@ -145,6 +145,7 @@ def run_bot_server(port: int) -> int:
     from sqlmodel import col, select
     from starlette.requests import Request
     from starlette.responses import JSONResponse
+    from starlette.routing import Route
 
     from bot.app import build_services, freeze_startup_heap, http_server_config, run_event_loop
     from bot.identity import ChannelRef
@@ -209,10 +210,10 @@ def run_bot_server(port: int) -> int:
 
         watcher = asyncio.create_task(watch_the_loop())
         try:
-            config = http_server_config(services, host="127.0.0.1", port=port)
-            config.app.add_route("/bench/fanout", fan_out, methods=["POST"])
-            config.app.add_route("/bench/states", states, methods=["GET"])
-            config.app.add_route("/bench/lag", loop_lag, methods=["GET"])
+            config = http_server_config(services, host="127.0.0.1", port=port, extra_routes=[
+                Route("/bench/fanout", fan_out, methods=["POST"]),
+                Route("/bench/states", states, methods=["GET"]),
+                Route("/bench/lag", loop_lag, methods=["GET"])])
             server = Server(config)
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):

@@ -17,7 +17,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -26,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock, utcnow
 from bot.conversation import Reply
-from bot.database import insert_for
+from bot.direct_insert import DirectInsert
 from bot.identity import Person
 from bot.questions.conversation import QuestionConversation
 from bot.questions.desk import MAX_QUESTION_CHARS
@@ -93,6 +92,11 @@ _MOVE = (
                                       type_=_WHEN)))
 
 
+_ACCEPTED_COLUMNS = ("platform", "workspace_id", "user_id", "claim", "text", "length",
+                     "channel_id", "thread_ts", "is_direct", "response_url", "state", "attempts",
+                     "received_at")
+
+
 @dataclass(frozen=True)
 class Incoming:
     """What a platform accepted: who typed what, and where the answer goes."""
@@ -126,7 +130,10 @@ class QuestionRequests:
         self._stopping = asyncio.Event()
         self._accepting: list[tuple[Incoming, asyncio.Future[int | None]]] = []
         self._writer: asyncio.Task | None = None
-        self._accept_statements: dict[str, Any] = {}
+        self._store = DirectInsert(
+            self._engine, _TABLE, columns=_ACCEPTED_COLUMNS,
+            conflict=["platform", "workspace_id", "claim"],
+            returning=["id", "platform", "workspace_id", "claim"])
         self._closers: list[Callable[[], Awaitable[None]]] = []
 
     def add_deliverer(self, platform: str, deliver: Deliver, *,
@@ -165,15 +172,6 @@ class QuestionRequests:
                 if not future.done():
                     future.set_result(ids.pop(key, None))  # the same claim twice: first wins
 
-    def _accept_statement(self, connection):
-        dialect = connection.dialect.name
-        if self._accept_statements.get(dialect) is None:
-            table = QuestionRequest.__table__  # type: ignore[attr-defined]
-            self._accept_statements[dialect] = insert_for(connection)(table) \
-                .on_conflict_do_nothing(index_elements=["platform", "workspace_id", "claim"]) \
-                .returning(table.c.id, table.c.platform, table.c.workspace_id, table.c.claim)
-        return self._accept_statements[dialect]
-
     async def _insert(self, batch: list[Incoming]) -> dict[tuple[str, str, str], int]:
         now = self.clock()
         rows = []
@@ -186,11 +184,8 @@ class QuestionRequests:
                 "channel_id": incoming.channel_id, "thread_ts": incoming.thread_ts,
                 "is_direct": incoming.is_direct, "response_url": incoming.response_url,
                 "state": RequestState.PENDING.value, "attempts": 0, "received_at": now})
-        # One statement, compiled once and cached, run with the batch's rows (SQLAlchemy's
-        # "insertmanyvalues"), on a Core connection: the ORM's per-statement work was most
-        # of the CPU an ack cost.
-        async with self._engine.begin() as connection:
-            inserted = (await connection.execute(self._accept_statement(connection), rows)).all()
+        # On the driver: SQLAlchemy's per-statement work was most of the CPU an ack cost.
+        inserted = await self._store.run(rows)
         return {(platform, workspace_id, claim): request_id
                 for request_id, platform, workspace_id, claim in inserted}
 
@@ -289,9 +284,10 @@ class QuestionRequests:
         self._task = None
 
     async def close(self) -> None:
-        """After the last answer: closes what the deliverers keep open."""
+        """After the last answer: closes what the deliverers and the accepting keep open."""
         for close in self._closers:
             await close()
+        await self._store.close()
 
     async def _sweep(self) -> None:
         first = True

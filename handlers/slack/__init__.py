@@ -9,11 +9,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Services
 from bot.outbox.sender import Builder
 from handlers.slack import actions, announcements, checkins, commands, events, meetings
+from handlers.slack.commands import direct_commands
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.endpoint import SlackEndpoint
 from handlers.slack.middleware import CapText, SkipClaimedRequests, add_error_handler
 
-__all__ = ["CAPABILITIES", "SlackEndpoint", "build_slack_app", "slack_builders"]
+__all__ = ["CAPABILITIES", "SlackEndpoint", "build_slack_app", "direct_commands",
+           "slack_builders"]
 
 
 def _is_not_the_token_notice(record: logging.LogRecord) -> bool:

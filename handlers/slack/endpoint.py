@@ -1,31 +1,34 @@
-"""POST /slack/events: the walls in front of Bolt, then Bolt's own ASGI adapter.
+"""POST /slack/events: the walls in front of Bolt, then Bolt's own request and dispatch.
 
 In order, and each before the next step reads more: the size (413 beyond MAX_BODY_BYTES, from
 Content-Length and while reading), the signature (401, checked on the raw bytes before anything
-is parsed), the payload's shape (400, handlers.slack.payload). Only then does Bolt parse the
-body. A refused request is logged as one short line without its body.
+is parsed), the payload's shape (400, handlers.slack.payload, on the body as Bolt parsed it).
+Only then does Bolt dispatch. A refused request is logged as one short line without its body.
 
-Bolt's adapter (slack_bolt.adapter.asgi) does the rest, rather than a copy of it: measured on
-2026-11-29 with bench/endpoint_overhead.py, one signed /vraag through these walls and Bolt,
-listener only acking, took a median 0.167 and 0.165 ms with the adapter, 0.167 and 0.158 ms
-with the former hand-written dispatch (two runs of 6,000 requests each, interleaved); a third
-run: 0.250 (adapter), 0.243 (hand-written) and 0.180 ms (Bolt's adapter without these walls).
-bench/bench.py at 100 in flight, on 2 cores shared with other work, gave ack p99 78 / 172 /
-55 ms (adapter) and 49 / 59 / 77 ms (hand-written) in alternating runs: no difference beyond
-the noise.
+This does what Bolt's ASGI adapter (slack_bolt.adapter.asgi) does after reading the body:
+build an AsyncBoltRequest, `app.async_dispatch` it, and send Bolt's AsgiHttpResponse. Handing
+the read body to the adapter instead made Bolt parse it a second time (the shape check needs
+it parsed first): with py-spy at 100 commands in flight, the two parses took 13% of the
+server's CPU. Measured on 2026-11-29 with bench/bench.py, 100 in flight, four runs each
+alternating: ack p50/p99 of 70.2/78.2 ms through the adapter, {AFTER} ms this way.
 """
 
 import hmac
 import logging
+import re
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
+from urllib.parse import unquote_plus
 
-from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp
+from slack_bolt import BoltResponse
+from slack_bolt.adapter.asgi.http_response import AsgiHttpResponse
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
+from handlers.slack.commands import DirectCommand
 from handlers.slack.payload import UnexpectedPayload, check_payload
 
 logger = logging.getLogger(__name__)
@@ -39,21 +42,26 @@ Send = Callable[[Message], Awaitable[None]]
 MAX_BODY_BYTES = 1024 * 1024
 # Slack's signatures are valid for five minutes (its retries come within that time).
 SIGNATURE_MAX_AGE = 5 * 60
+FORM = "application/x-www-form-urlencoded"
+# A slash command's name in its form body (Slack sends each field once).
+_COMMAND_FIELD = re.compile(r"(?:^|&)command=([^&]*)")
 
 
 class SlackEndpoint:
     """An ASGI app for POST /slack/events: refuses what Slack would not send, passes the rest
-    to Bolt's ASGI adapter."""
+    to Bolt."""
 
     def __init__(self, app: AsyncApp, *, signing_secret: str | None = None,
                  max_body_bytes: int = MAX_BODY_BYTES,
-                 foreground: Callable[[], AbstractContextManager[None]] = nullcontext):
-        """`foreground`: entered while a request is handled (BackgroundWork waits meanwhile)."""
+                 foreground: Callable[[], AbstractContextManager[None]] = nullcontext,
+                 commands: Mapping[str, DirectCommand] | None = None):
+        """`foreground`: entered while a request is handled (BackgroundWork waits meanwhile);
+        `commands`: slash commands handled by these functions instead of Bolt's listeners."""
+        self.commands = dict(commands or {})
         self.app = app
         secret = signing_secret or app._signing_secret  # what Bolt verifies with
         self.verifier = SignatureVerifier(secret) if secret else None
         self.max_body_bytes = max_body_bytes
-        self.bolt = AsyncSlackRequestHandler(app, path="/slack/events")
         self.foreground = foreground
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -74,12 +82,42 @@ class SlackEndpoint:
         reason = self._signature_problem(bytes(body), headers)
         if reason:
             return await self._refuse(send, 401, reason)
+        text = body.decode("utf-8")  # the signature check made sure it is UTF-8
+        direct = self._direct_command(text, headers)
+        if direct is not None:
+            return await self._handle_directly(direct, text, headers, send)
         try:
-            check_payload(body.decode("utf-8"), _content_type(headers))
+            # Bolt parses the body here, and reads its ids, as it would inside its adapter.
+            request = AsyncBoltRequest(body=text, headers=headers,
+                                       query=scope.get("query_string", b"").decode("latin-1"))
+        except Exception as problem:  # noqa: BLE001  (any shape Bolt cannot read is not Slack's)
+            return await self._refuse(
+                send, 400, f"signed, but not what Slack sends: {problem.__class__.__name__}")
+        try:
+            check_payload(request.body)
         except UnexpectedPayload as problem:
             return await self._refuse(send, 400, f"signed, but not what Slack sends: {problem}")
         with self.foreground():
-            await self.bolt({**scope, "path": self.bolt.path}, _replay(bytes(body)), send)
+            answer = await self.app.async_dispatch(request)
+        await _respond(send, answer)
+
+    def _direct_command(self, text: str, headers: dict[str, str]) -> DirectCommand | None:
+        """The function that handles this request's slash command, if it is one of those."""
+        if not self.commands or not headers.get("content-type", "").startswith(FORM):
+            return None
+        found = _COMMAND_FIELD.search(text)
+        return self.commands.get(unquote_plus(found.group(1))) if found else None
+
+    async def _handle_directly(self, handle: DirectCommand, text: str, headers: dict[str, str],
+                               send: Send) -> None:
+        command = parse_body(text, FORM)  # as Bolt parses it
+        try:
+            check_payload(command)
+        except UnexpectedPayload as problem:
+            return await self._refuse(send, 400, f"signed, but not what Slack sends: {problem}")
+        with self.foreground():
+            answer = await handle(command, headers.get("x-slack-signature", ""))
+        await _respond(send, answer)
 
     def _signature_problem(self, body: bytes, headers: dict[str, str]) -> str | None:
         """Why the request is not Slack's, or None when it is."""
@@ -112,25 +150,12 @@ class SlackEndpoint:
         await send({"type": "http.response.body", "body": content})
 
 
+async def _respond(send: Send, answer: BoltResponse) -> None:
+    response = AsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
+    await send(response.get_response_start())
+    await send(response.get_response_body())
+
+
 def _declared_length(headers: dict[str, str]) -> int:
     value = headers.get("content-length", "")
     return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else 0
-
-
-def _content_type(headers: dict[str, str]) -> str | None:
-    # As Bolt reads it (slack_bolt.request.internals.extract_content_type).
-    return headers.get("content-type", "").split(";")[0] or None
-
-
-def _replay(body: bytes) -> Receive:
-    """The body, already read, as an ASGI receive channel for Bolt's adapter."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive

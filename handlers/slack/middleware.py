@@ -88,34 +88,44 @@ class CapText(AsyncMiddleware):
 
     async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
                             next: Any) -> BoltResponse:
-        body = req.body
-        event = body.get("event")
-        for holder in (body, event if isinstance(event, dict) else {}):
-            text = holder.get("text")
-            if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
-                holder["text"] = text[:MAX_TEXT_CHARS] + "…"
+        cap_text(req.body)
         return await next()
+
+
+def cap_text(body: dict) -> None:
+    """CapText's cut, on a parsed body (also for commands handled without Bolt)."""
+    event = body.get("event")
+    for holder in (body, event if isinstance(event, dict) else {}):
+        text = holder.get("text")
+        if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
+            holder["text"] = text[:MAX_TEXT_CHARS] + "…"
 
 
 def add_error_handler(app: AsyncApp, services: Services) -> None:
     """One line in the log for anything a listener or middleware raised, and an answer Slack
-    can live with instead of a 500: unknown events get their 200 (Slack turns off an app's
-    events after too many failures), a failed command says sorry in the default language."""
+    can live with instead of a 500 (error_response)."""
 
     async def handle_error(error: Exception, body: dict) -> BoltResponse:
-        kind = _kind(body)
-        if isinstance(error, BoltUnhandledRequestError):
-            logger.info("slack: no listener for %s", kind)
-            return BoltResponse(status=200 if body.get("type") == "event_callback" else 404,
-                                body="")
-        logger.error("slack: %s failed: %s", kind, _one_line(error))
-        if isinstance(error, OperationalError | InterfaceError | OSError | TimeoutError):
-            return BoltResponse(status=503, body="")  # Slack retries; nothing was claimed
-        if body.get("command"):
-            return BoltResponse(status=200, body=SHARED("error", services.language))
-        return BoltResponse(status=200, body="")
+        return error_response(services, error, body)
 
     app.error(handle_error)
+
+
+def error_response(services: Services, error: Exception, body: dict) -> BoltResponse:
+    """Unknown events get their 200 (Slack turns off an app's events after too many
+    failures), a failed command says sorry in the default language, and a database that is
+    away gets a 503 so that Slack retries."""
+    kind = _kind(body)
+    if isinstance(error, BoltUnhandledRequestError):
+        logger.info("slack: no listener for %s", kind)
+        return BoltResponse(status=200 if body.get("type") == "event_callback" else 404,
+                            body="")
+    logger.error("slack: %s failed: %s", kind, _one_line(error))
+    if isinstance(error, OperationalError | InterfaceError | OSError | TimeoutError):
+        return BoltResponse(status=503, body="")  # Slack retries; nothing was claimed
+    if body.get("command"):
+        return BoltResponse(status=200, body=SHARED("error", services.language))
+    return BoltResponse(status=200, body="")
 
 
 def _kind(body: dict) -> str:

@@ -144,3 +144,27 @@ async def test_an_answer_found_in_its_thread_after_a_crash_is_not_posted_again(
     await services.requests.answer_open()
     assert fake.calls_to("chat.postMessage") == []
     assert [r.state for r in await _requests(services)] == [RequestState.ANSWERED]
+
+
+async def test_a_command_through_bolt_as_socket_mode_delivers_it_is_stored_and_answered(
+        services, slack_api):
+    """Over HTTP the endpoint takes /vraag past Bolt; Socket Mode hands it to Bolt's listener,
+    which must take the same steps."""
+    from slack_bolt.async_app import AsyncBoltRequest
+
+    from bot.app import build_slack_client
+    from handlers.slack import build_slack_app
+
+    app = build_slack_app(services, build_slack_client(services.settings))
+    await services.start(scheduler=False)
+    body = {"command": "/vraag", "text": QUESTION, "team_id": TEAM, "user_id": "U7",
+            "channel_id": "C1", "response_url": slack_api.response_url("socket"),
+            "trigger_id": "t1"}
+    response = await app.async_dispatch(AsyncBoltRequest(body=body, mode="socket_mode"))
+    assert response.status == 200
+    driver = SlackDriver(None, "", slack_api, secret=SIGNING_SECRET, team_id=TEAM)
+    [answer] = await driver.responses("socket")
+    assert "Bron:" in str(answer["blocks"])
+    [request] = await _requests(services)
+    assert (request.user_id, request.text) == ("U7", QUESTION)
+    assert request.claim.startswith("command:")

@@ -3,14 +3,17 @@ and oversized bodies, signed payloads of shapes Slack never sends, replays, a 10
 Each gets a 2xx or 4xx, one log line without a traceback, and changes nothing."""
 
 import json
+import logging
 import time
 from urllib.parse import urlencode
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlmodel import func, select
 
-from bot.questions.models import Question
+from bot.questions.models import Question, QuestionRequest
+from bot.texts import SHARED
 from handlers.slack.endpoint import MAX_BODY_BYTES
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.fakes.signing import (
@@ -223,3 +226,28 @@ async def test_url_verification_still_gets_its_challenge_back(slack):
     response = await slack.post(body, JSON_CONTENT_TYPE)
     assert response.status_code == 200
     assert "uitdaging-123" in response.text
+
+
+async def test_a_question_of_100_kb_by_command_is_cut_before_it_is_stored(slack, services):
+    _, key = await slack.command("x" * 100_000)
+    [answer] = await slack.responses(key)
+    assert "te lang" in str(answer) or "too long" in str(answer)
+    async with services.sessions() as session:
+        [length] = (await session.exec(select(QuestionRequest.length))).all()
+    assert 4000 < length <= 4001  # what the CapText middleware leaves on Bolt's path too
+
+
+async def test_a_command_that_cannot_be_stored_gets_an_answer_and_one_log_line(
+        slack, services, caplog):
+    async with services.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE question_request"))
+    with caplog.at_level(logging.INFO):
+        response, _ = await slack.command(QUESTION)
+    assert response.status_code in (200, 503)  # 503 (Slack retries) when the database is away
+    if response.status_code == 200:
+        assert response.text == SHARED("error", "nl")
+    [line] = [r.getMessage() for r in caplog.records if r.name == "handlers.slack.middleware"]
+    assert line.startswith("slack: command /vraag failed: ")
+    # (The question sweep, which finds the table gone too, may log its own traceback.)
+    assert not any(record.exc_info for record in caplog.records
+                   if record.name.startswith(("handlers.", "slack_bolt", "uvicorn")))

@@ -11,6 +11,7 @@ from operator import itemgetter
 
 from bot.questions.guidance.analysis import AnalyzedQuestion, Analyzer, Concept
 from bot.questions.guidance.content import Library, Section
+from bot.questions.guidance.words import load_word_frequencies
 
 K1, B = 1.2, 0.5  # b below the usual 0.75: a short list item should not win on brevity
 HEADING_BOOST = 2  # a section heading says what the section is about
@@ -126,6 +127,7 @@ class GuidanceIndex:
             section_bags.append(section_bag)
         self._passages = _Bm25(unit_bags)
         self._sections = _Bm25(section_bags)
+        load_word_frequencies()  # while the index is built, not in the first answer
 
     def _bag(self, text: str, weight: float = 1.0) -> Counter:
         return Counter({term: count * weight for term, count

@@ -82,6 +82,14 @@ def zipf(word: str, language: str) -> float:
     return zipf_frequency(word, language)
 
 
+def load_word_frequencies() -> None:
+    """Loads wordfreq's lists of both languages now: each loads on its first use, which took
+    0.24 s of CPU (holding the GIL), and the first English question's language check then
+    stalled every ack in flight for 0.6 s (bench/outbox_bench.py, 2026-11-29)."""
+    for language in ("nl", "en"):
+        zipf_frequency("de", language)
+
+
 def specificity(phrase: list[str], language: str) -> float:
     """How telling a word is: rare words in everyday language weigh more than common ones."""
     zipfs = [zipf(w, language) for w in phrase]
