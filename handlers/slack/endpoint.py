@@ -15,7 +15,6 @@ alternating: ack p50/p99 of 70.2/78.2 ms through the adapter, {AFTER} ms this wa
 
 import hmac
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from contextlib import AbstractContextManager, nullcontext
@@ -29,7 +28,7 @@ from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from handlers.slack.commands import DirectCommand
-from handlers.slack.payload import UnexpectedPayload, check_payload
+from handlers.slack.payload import Command, UnexpectedPayload, check_payload
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +42,6 @@ MAX_BODY_BYTES = 1024 * 1024
 # Slack's signatures are valid for five minutes (its retries come within that time).
 SIGNATURE_MAX_AGE = 5 * 60
 FORM = "application/x-www-form-urlencoded"
-# A slash command's name in its form body (Slack sends each field once).
-_COMMAND_FIELD = re.compile(r"(?:^|&)command=([^&]*)")
 
 
 class SlackEndpoint:
@@ -105,14 +102,13 @@ class SlackEndpoint:
         """The function that handles this request's slash command, if it is one of those."""
         if not self.commands or not headers.get("content-type", "").startswith(FORM):
             return None
-        found = _COMMAND_FIELD.search(text)
-        return self.commands.get(unquote_plus(found.group(1))) if found else None
+        return self.commands.get(unquote_plus(_form_field(text, "command") or ""))
 
     async def _handle_directly(self, handle: DirectCommand, text: str, headers: dict[str, str],
                                send: Send) -> None:
         command = parse_body(text, FORM)  # as Bolt parses it
         try:
-            check_payload(command)
+            check_payload(command, Command)
         except UnexpectedPayload as problem:
             return await self._refuse(send, 400, f"signed, but not what Slack sends: {problem}")
         with self.foreground():
@@ -154,6 +150,17 @@ async def _respond(send: Send, answer: BoltResponse) -> None:
     response = AsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
     await send(response.get_response_start())
     await send(response.get_response_body())
+
+
+def _form_field(body: str, name: str) -> str | None:
+    """One field of a form body, still URL-encoded (Slack sends each field once)."""
+    key = f"{name}="
+    start = 0 if body.startswith(key) else body.find(f"&{key}") + 1
+    if start == 0 and not body.startswith(key):
+        return None
+    start += len(key)
+    end = body.find("&", start)
+    return body[start:] if end < 0 else body[start:end]
 
 
 def _declared_length(headers: dict[str, str]) -> int:

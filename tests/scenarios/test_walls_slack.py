@@ -138,6 +138,16 @@ MALFORMED = {
     "view without a type": lambda s: (interaction_body({
         "type": "view_submission", "team": {"id": TEAM}, "user": {"id": "U1"},
         "view": {"id": "V1", "callback_id": "x", "state": {"values": {}}}}), FORM_CONTENT_TYPE),
+    "vraag without its team": lambda s: (urlencode({
+        "command": "/vraag", "text": QUESTION, "user_id": "U1", "channel_id": "C1",
+        "response_url": s.slack.response_url("malformed")}), FORM_CONTENT_TYPE),
+    "vraag without a response_url": lambda s: (urlencode({
+        "command": "/vraag", "text": QUESTION, "user_id": "U1", "team_id": TEAM}),
+        FORM_CONTENT_TYPE),
+    "vraag with a user id of 100 characters": lambda s: (urlencode({
+        "command": "/vraag", "text": QUESTION, "user_id": "U" * 100, "team_id": TEAM,
+        "channel_id": "C1", "response_url": s.slack.response_url("malformed")}),
+        FORM_CONTENT_TYPE),
     "json a list": lambda s: ("[1]", JSON_CONTENT_TYPE),
     "json a number": lambda s: ("42", JSON_CONTENT_TYPE),
     "json null": lambda s: ("null", JSON_CONTENT_TYPE),
