@@ -53,7 +53,8 @@ class Meeting(SQLModel, table=True):
 
 class MeetingSession(SQLModel, table=True):
     """One occasion of a meeting; `taken` counts confirmed seats, `tickets` every claim
-    (the order of the waitlist), `sequence` the calendar revision (.ics SEQUENCE)."""
+    (the order of the waitlist), `sequence` the calendar revision (.ics SEQUENCE), raised
+    when the session moves (time or place) at `changed_at`."""
 
     __tablename__ = "meeting_session"
 
@@ -68,6 +69,7 @@ class MeetingSession(SQLModel, table=True):
     last_claim_seated: bool = False  # set by each claim's UPDATE: did that claim get a seat
     state: str = Field(default=SessionState.PLANNED, max_length=16)
     sequence: int = 0
+    changed_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
 
 
 class Registration(SQLModel, table=True):

@@ -211,6 +211,7 @@ async def change_session(services: Services, person: Person, session_id: int,
         session.capacity = int(draft.capacity.strip())
         if moved:
             session.sequence += 1
+            session.changed_at = now
         db.add(session)
         await db.flush()
         if moved:

@@ -1,5 +1,7 @@
 """The reminder DMs: some days before a session and on the day before (content/meetings),
-each claimed once as `meeting:{id}:session:{sid}:remind:{days}`."""
+each claimed once as `meeting:{id}:session:{sid}:remind:{days}`, and once more for each time
+the session moves (`…:remind:{days}:seq{n}`): a session put off by a week gets its reminders
+for the new date."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -48,8 +50,9 @@ async def close_at_deadline(services: Services, now: datetime) -> int:
 async def send_reminders(services: Services, now: datetime, *,
                          days: Callable[[], list[int]] | None = None) -> int:
     """Sends every reminder that is due; returns how many DMs were queued. A reminder whose
-    moment passed before the meeting was made is claimed without sending (a 7-day reminder
-    for a meeting made 3 days ahead would only repeat the confirmation)."""
+    moment passed before the meeting was made, or before its session last moved, is claimed
+    without sending (a 7-day reminder for a meeting made 3 days ahead would only repeat the
+    confirmation, and after a move everyone confirmed has just had the new date)."""
     reminder_days = days() if days else meeting_defaults(services).reminder_days
     horizon = now + timedelta(days=max(reminder_days, default=0))
     queued = 0
@@ -64,21 +67,23 @@ async def send_reminders(services: Services, now: datetime, *,
         due = list(rows)
     for session, meeting in due:
         starts = aware(session.starts_at)
+        planned = aware(session.changed_at or meeting.created_at)
+        moves = f":seq{session.sequence}" if session.sequence else ""
         passed = [before for before in reminder_days if starts - timedelta(days=before) <= now]
         for before in passed:
             moment = starts - timedelta(days=before)
             # Only the nearest reminder goes out after a pause; older ones are just claimed.
-            send = before == min(passed) and moment >= aware(meeting.created_at)
+            send = before == min(passed) and moment >= planned
             async with services.sessions() as db:
                 if not await claim_step(db, f"meeting:{meeting.id}:session:{session.id}:"
-                                            f"remind:{before}"):
+                                            f"remind:{before}{moves}"):
                     continue
                 if send:
                     for registration in await registrations(
                             db, meeting.id or 0, session_id=session.id,
                             statuses=(Status.CONFIRMED,)):
                         await tell(db, meeting, registration, reason="reminder", now=now,
-                                   key_suffix=f":{session.id}:{before}", days=before)
+                                   key_suffix=f":{session.id}:{before}{moves}", days=before)
                         queued += 1
                 await db.commit()
     if queued:

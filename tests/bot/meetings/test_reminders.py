@@ -56,3 +56,44 @@ async def test_the_invitation_says_closed_once_the_deadline_passed(services, mak
     async with services.sessions() as db:
         updates = list(await db.exec(select(Delivery).where(Delivery.kind == Kind.UPDATE)))
     assert [d.topic for d in updates] == [f"meeting:{meeting.id}"]
+
+
+async def test_a_session_put_off_by_a_week_gets_its_reminders_again(
+        services, make_meeting, clock, coordinator):
+    from bot.meetings.planning import SessionChange, change_session
+
+    meeting = await make_meeting(capacities=(5,), days_ahead=10)
+    async with services.sessions() as db:
+        (session,) = await meeting_sessions(db, meeting.id)
+    await sign_up(services, person("U1"), session.id)
+    start = aware(session.starts_at)
+    assert await send_reminders(services, start - timedelta(days=7)) == 1
+    assert await send_reminders(services, start - timedelta(hours=23)) == 1
+    clock.now = start - timedelta(hours=20)  # the day before, it is put off by a week
+    local_day = start.astimezone(services.covenant.zone).date()
+    await change_session(services, coordinator, session.id,
+                         SessionChange(day=local_day + timedelta(days=7)))
+    later = start + timedelta(days=7)
+    assert await send_reminders(services, clock.now + timedelta(minutes=1)) == 0
+    assert await send_reminders(services, later - timedelta(days=7)) == 1
+    assert await send_reminders(services, later - timedelta(days=6)) == 0
+    assert await send_reminders(services, later - timedelta(hours=23)) == 1
+    sent = await _reminders(services)
+    assert [d.data["days"] for d in sent] == [7, 1, 7, 1]
+
+
+async def test_a_session_moved_after_its_reminder_does_not_repeat_it(
+        services, make_meeting, clock, coordinator):
+    from bot.meetings.planning import SessionChange, change_session
+
+    meeting = await make_meeting(capacities=(5,), days_ahead=10)
+    async with services.sessions() as db:
+        (session,) = await meeting_sessions(db, meeting.id)
+    await sign_up(services, person("U1"), session.id)
+    start = aware(session.starts_at)
+    assert await send_reminders(services, start - timedelta(hours=23)) == 1
+    clock.now = start - timedelta(hours=20)
+    await change_session(services, coordinator, session.id, SessionChange(location="Zaal 9"))
+    # Everyone confirmed just had the change (with its .ics); the day-before reminder is past.
+    assert await send_reminders(services, start - timedelta(hours=19)) == 0
+    assert [d.data["days"] for d in await _reminders(services)] == [1]
