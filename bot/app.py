@@ -27,7 +27,7 @@ from bot.announcements.desk import DUE_JOB as ANNOUNCEMENTS_DUE
 from bot.announcements.desk import AnnouncementDesk
 from bot.background import BackgroundWork
 from bot.clock import Clock, utcnow
-from bot.database import create_engine, migrate, session_factory
+from bot.database import create_engine, migrate, session_factory, wal_checkpoints
 from bot.deps import Services
 from bot.identity import Coordinators
 from bot.outbox.dispatcher import Dispatcher
@@ -68,7 +68,8 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow,
                         clock=clock, conversation=conversation,
                         requests=QuestionRequests(
                             sessions, conversation, clock=clock,
-                            lease=timedelta(seconds=settings.question_lease_seconds)))
+                            lease=timedelta(seconds=settings.question_lease_seconds)),
+                        checkpoints=wal_checkpoints(settings.database_url))
     for name, job in due_jobs(services).items():
         scheduler.add_due_job(name, job)
     return services

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.sqlite_inline import inline_connector
+from bot.sqlite_inline import WalCheckpoints, inline_connector
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -41,6 +41,15 @@ def create_engine(url: str) -> AsyncEngine:
         return engine
     # A PostgreSQL server can restart or drop idle connections: each is checked when taken.
     return create_async_engine(async_url, pool_pre_ping=True)
+
+
+def wal_checkpoints(url: str) -> WalCheckpoints | None:
+    """The checkpoints of an SQLite file, run off the event loop once started; None for
+    PostgreSQL and for an in-memory database."""
+    parsed = make_url(async_database_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return WalCheckpoints(parsed.database)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -18,6 +18,7 @@ from bot.questions.guidance.content import Library
 from bot.questions.requests import QuestionRequests
 from bot.scheduling import Scheduler
 from bot.settings import Settings
+from bot.sqlite_inline import WalCheckpoints
 
 
 @dataclass
@@ -37,6 +38,8 @@ class Services:
     requests: QuestionRequests
     # Channel membership per platform, set when a platform is wired (handlers/slack).
     directories: dict[str, ChannelDirectory] = field(default_factory=dict)
+    # An SQLite file's checkpoints off the event loop (None on PostgreSQL).
+    checkpoints: WalCheckpoints | None = None
 
     def directory(self, platform: str) -> ChannelDirectory | None:
         return self.directories.get(platform)
@@ -48,6 +51,8 @@ class Services:
     async def start(self, *, scheduler: bool = True) -> None:
         """Starts the outbox dispatcher, the answering of questions earlier processes left
         open, and (unless a test drives time) the scheduler."""
+        if self.checkpoints is not None:
+            await self.checkpoints.start()
         await self.outbox.start()
         await self.requests.start()
         if scheduler:
@@ -59,4 +64,6 @@ class Services:
         await self.requests.stop()
         await self.background.drain()
         await self.requests.close()
+        if self.checkpoints is not None:
+            await self.checkpoints.stop()
         await self.engine.dispose()

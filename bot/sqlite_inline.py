@@ -24,6 +24,7 @@ What the thread gave for free is kept:
 """
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Coroutine
@@ -31,7 +32,10 @@ from typing import Any
 
 import aiosqlite
 
+logger = logging.getLogger(__name__)
+
 BUSY_TIMEOUT = 5.0  # seconds, as the former PRAGMA busy_timeout=5000
+CHECKPOINT_EVERY = 1.0  # seconds between two copies of the write-ahead log into the file
 YIELD_AFTER = 0.002  # seconds of statements in a row before other tasks get a turn
 _FIRST_WAIT = 0.0005  # seconds; doubled after each try, up to _LONGEST_WAIT
 _LONGEST_WAIT = 0.01
@@ -166,3 +170,59 @@ def inline_connector(path: str) -> Callable[[], Coroutine[Any, Any, InlineConnec
             lambda: sqlite3.connect(path, timeout=0, check_same_thread=False), writing)
 
     return connect
+
+
+class WalCheckpoints:
+    """Copies the write-ahead log into the database file every CHECKPOINT_EVERY seconds, on a
+    worker thread (SQLite lets go of the GIL while it copies and syncs).
+
+    Without it SQLite does so itself, in the commit that finds 1,000 pages in the log: here
+    that commit runs on the event loop's thread. Measured on 2026-11-29, 20,000 single-row
+    commits: 46 took 18 - 23 ms (a checkpoint, with its fsync), all others under 0.4 ms; every
+    ack in flight waited for those. A passive checkpoint waits for no one and no one waits for
+    it; SQLite's own stays as the fallback for a burst of more than 1,000 pages in a second.
+    """
+
+    def __init__(self, path: str, every: float = CHECKPOINT_EVERY):
+        self._path = path
+        self._every = every
+        self._connection: sqlite3.Connection | None = None
+        self._task: asyncio.Task | None = None
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._stopping.clear()
+            self._task = asyncio.create_task(self._run(), name="sqlite-checkpoints")
+
+    async def stop(self) -> None:
+        """Lets a checkpoint under way finish, then closes the connection it used."""
+        task, self._task = self._task, None
+        if task is not None:
+            self._stopping.set()
+            await asyncio.gather(task, return_exceptions=True)
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    async def run_once(self) -> None:
+        await asyncio.to_thread(self._checkpoint)
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self._every)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await self.run_once()
+            except sqlite3.Error as error:  # the next round tries again
+                logger.warning("sqlite: checkpoint failed: %s", error)
+
+    def _checkpoint(self) -> None:
+        if self._connection is None:
+            # Its own connection: it blocks only this worker thread while it waits.
+            self._connection = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT,
+                                               check_same_thread=False)
+        self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()

@@ -64,3 +64,30 @@ async def _insert(engine, body: str, *, statements: int = 1) -> None:
             await connection.execute(text("INSERT INTO note (body) VALUES (:body)"),
                                      {"body": body})
             await asyncio.sleep(0)  # other writers get a turn in the middle of this one
+
+
+async def test_checkpoints_copy_what_was_committed_into_the_database_file(tmp_path):
+    from bot.database import wal_checkpoints
+
+    path = tmp_path / "bot.db"
+    url = f"sqlite:///{path}"
+    engine = create_engine(url)
+    checkpoints = wal_checkpoints(url)
+    assert checkpoints is not None
+    assert wal_checkpoints("sqlite:///:memory:") is None
+    assert wal_checkpoints("postgresql://postgres@127.0.0.1/test") is None
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(CREATE))
+        for number in range(200):  # under SQLite's own 1,000-page checkpoint
+            await _insert(engine, "x" * 2000 + str(number))
+        before = path.stat().st_size
+        await checkpoints.run_once()
+        # The pages were in the write-ahead log only; now the database file holds them.
+        assert path.stat().st_size > before + 200 * 2000
+        await checkpoints.start()
+        await checkpoints.stop()
+        assert await _count(engine) == 200
+    finally:
+        await checkpoints.stop()
+        await engine.dispose()
