@@ -57,7 +57,7 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow,
     await migrate(engine)
     sessions = session_factory(engine)
     coordinators = Coordinators.from_config(library.covenant.coordinators, settings.coordinator_ids)
-    desk = QuestionDesk(index or GuidanceIndex(library), sessions)
+    desk = QuestionDesk(index or GuidanceIndex(library), sessions, clock=clock)
     outbox = Dispatcher(sessions, clock=clock, views=domain_views(), settings=settings)
     scheduler = Scheduler(clock)
     conversation = QuestionConversation(desk, coordinators, zone=library.covenant.zone,

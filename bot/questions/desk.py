@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import utcnow
+from bot.clock import Clock, utcnow
 from bot.database import insert_for
 from bot.identity import Person
 from bot.questions.guidance.answers import (
@@ -49,9 +49,11 @@ class UnhelpfulAnswer:
 class QuestionDesk:
     """Answers questions from the guidance and remembers what it could not answer."""
 
-    def __init__(self, index: GuidanceIndex, sessions: async_sessionmaker[AsyncSession]):
+    def __init__(self, index: GuidanceIndex, sessions: async_sessionmaker[AsyncSession], *,
+                 clock: Clock = utcnow):
         self.index = index
         self.sessions = sessions
+        self.clock = clock
 
     async def ask(self, person: Person, text: str, *, channel_id: str | None = None
                   ) -> AskedQuestion:
@@ -69,7 +71,7 @@ class QuestionDesk:
                 "platform": person.platform, "workspace_id": person.workspace_id,
                 "user_id": person.user_id, "channel_id": channel_id, "text": text,
                 "language": answer.language, "answer": answer.quote,
-                "confident": answer.confident, "asked_at": utcnow(),
+                "confident": answer.confident, "asked_at": self.clock(),
                 "sources": [{"document": s.document, "section": s.section}
                             for s in answer.sources]})).scalar_one()
         return AskedQuestion(question_id, answer)
@@ -95,7 +97,7 @@ class QuestionDesk:
             insert = insert_for(session)(Feedback).values(
                 question_id=question_id, platform=person.platform,
                 workspace_id=person.workspace_id, user_id=person.user_id, helpful=helpful,
-                given_at=utcnow(), received_ns=received_ns)
+                given_at=self.clock(), received_ns=received_ns)
             await session.exec(insert.on_conflict_do_update(
                 index_elements=["question_id", "platform", "workspace_id", "user_id"],
                 set_={"helpful": insert.excluded.helpful, "given_at": insert.excluded.given_at,

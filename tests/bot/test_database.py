@@ -56,6 +56,24 @@ async def test_a_second_vote_replaces_the_first(services):
     assert item.votes == 1
 
 
+async def test_questions_and_votes_are_stamped_with_the_bots_clock(services, clock):
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from bot.questions.models import Feedback, Question
+
+    clock.now -= timedelta(days=3)  # the clock the coordinators' lists are dated by
+    person = Person("slack", "T1", "U1")
+    asked = await services.desk.ask(person, "Wat is het menu in de kantine op vrijdag?")
+    await services.desk.record_feedback(person, asked.id, helpful=False)
+    async with services.sessions() as session:
+        question = (await session.exec(select(Question))).one()
+        vote = (await session.exec(select(Feedback))).one()
+    for stamp in (question.asked_at, vote.given_at):
+        assert abs(stamp.replace(tzinfo=clock.now.tzinfo) - clock.now) < timedelta(seconds=1)
+
+
 async def test_data_survives_a_restart(settings):
     from bot.app import build_services
 
