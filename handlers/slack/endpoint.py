@@ -10,11 +10,11 @@ build an AsyncBoltRequest, `app.async_dispatch` it, and send Bolt's AsgiHttpResp
 the body to the adapter instead made Bolt parse it a second time, after the shape check had
 parsed it: 13% of the server's CPU at 100 /vraag in flight (py-spy, 2026-11-29).
 
-The slash commands in `commands` (/vraag) skip Bolt altogether: parsed as Bolt parses them,
-checked, and handed to their function, which stores the request before the 200. Bolt's
-dispatch (middleware, listener matching, a Web API client per request, argument building)
-took 40% of the server's CPU at 100 /vraag in flight. With both changes, bench/bench.py at 100
-in flight went from ack p50/p99 70/78 and 73/120 ms to 25/28 and 21/23 ms (alternating runs,
+The slash commands in `commands` (/vraag) skip Bolt altogether: parsed as a form, checked,
+and handed to their function, which stores the request before the 200. Bolt's dispatch
+(middleware, listener matching, a Web API client per request, argument building) took 40% of
+the server's CPU at 100 /vraag in flight. With both changes, bench/bench.py at 100 in flight
+went from ack p50/p99 70/78 and 73/120 ms to 25/28 and 21/23 ms (alternating runs,
 2026-11-29; f6499e0, before the walls and the durable requests: 35/75 and 34/45 ms).
 """
 
@@ -24,12 +24,11 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qsl, unquote_plus
 
 from slack_bolt import BoltResponse
 from slack_bolt.adapter.asgi.http_response import AsgiHttpResponse
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
-from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from handlers.slack.commands import DirectCommand
@@ -111,7 +110,9 @@ class SlackEndpoint:
 
     async def _handle_directly(self, handle: DirectCommand, text: str, headers: dict[str, str],
                                send: Send) -> None:
-        command = parse_body(text, FORM)  # as Bolt parses it
+        # Not Bolt's parse_body: it reads any form body with "payload" in it as an
+        # interaction, so a question about a "payload" came out as {}.
+        command = dict(parse_qsl(text, keep_blank_values=True))
         try:
             check_payload(command, Command)
         except UnexpectedPayload as problem:

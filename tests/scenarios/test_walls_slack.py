@@ -261,3 +261,11 @@ async def test_a_command_that_cannot_be_stored_gets_an_answer_and_one_log_line(
     # (The question sweep, which finds the table gone too, may log its own traceback.)
     assert not any(record.exc_info for record in caplog.records
                    if record.name.startswith(("handlers.", "slack_bolt", "uvicorn")))
+
+
+async def test_a_question_that_mentions_a_payload_is_answered(slack):
+    # Bolt's parser takes any form body with "payload" in it for an interaction.
+    response, key = await slack.command("Wat is de payload van het convenantbericht?")
+    assert response.status_code == 200
+    [answer] = await slack.responses(key)
+    assert answer.get("response_type") != "in_channel"
