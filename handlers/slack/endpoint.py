@@ -46,6 +46,7 @@ MAX_BODY_BYTES = 1024 * 1024
 # Slack's signatures are valid for five minutes (its retries come within that time).
 SIGNATURE_MAX_AGE = 5 * 60
 FORM = "application/x-www-form-urlencoded"
+NOT_SLACKS = "signed, but not what Slack sends"  # the start of each 400's reason
 
 
 class SlackEndpoint:
@@ -80,10 +81,13 @@ class SlackEndpoint:
                 return await self._refuse(send, 413, "body larger than the limit")
             if not message.get("more_body", False):
                 break
-        reason = self._signature_problem(bytes(body), headers)
+        try:
+            text = body.decode("utf-8")  # Slack sends UTF-8; anything else is not Slack's
+        except UnicodeDecodeError:
+            return await self._refuse(send, 401, "body is not UTF-8")
+        reason = self._signature_problem(text, headers)
         if reason:
             return await self._refuse(send, 401, reason)
-        text = body.decode("utf-8")  # the signature check made sure it is UTF-8
         direct = self._direct_command(text, headers)
         if direct is not None:
             return await self._handle_directly(direct, text, headers, send)
@@ -92,12 +96,11 @@ class SlackEndpoint:
             request = AsyncBoltRequest(body=text, headers=headers,
                                        query=scope.get("query_string", b"").decode("latin-1"))
         except Exception as problem:  # noqa: BLE001  (any shape Bolt cannot read is not Slack's)
-            return await self._refuse(
-                send, 400, f"signed, but not what Slack sends: {problem.__class__.__name__}")
+            return await self._refuse(send, 400, f"{NOT_SLACKS}: {problem.__class__.__name__}")
         try:
             check_payload(request.body)
         except UnexpectedPayload as problem:
-            return await self._refuse(send, 400, f"signed, but not what Slack sends: {problem}")
+            return await self._refuse(send, 400, f"{NOT_SLACKS}: {problem}")
         with self.foreground():
             answer = await self.app.async_dispatch(request)
         await _respond(send, answer)
@@ -116,12 +119,12 @@ class SlackEndpoint:
         try:
             check_payload(command, Command)
         except UnexpectedPayload as problem:
-            return await self._refuse(send, 400, f"signed, but not what Slack sends: {problem}")
+            return await self._refuse(send, 400, f"{NOT_SLACKS}: {problem}")
         with self.foreground():
             answer = await handle(command, headers.get("x-slack-signature", ""))
         await _respond(send, answer)
 
-    def _signature_problem(self, body: bytes, headers: dict[str, str]) -> str | None:
+    def _signature_problem(self, body: str, headers: dict[str, str]) -> str | None:
         """Why the request is not Slack's, or None when it is."""
         if self.verifier is None:
             return "no signing secret configured"
@@ -133,11 +136,7 @@ class SlackEndpoint:
             return "timestamp is not a number"
         if abs(time.time() - int(timestamp)) > SIGNATURE_MAX_AGE:
             return "timestamp older than five minutes"
-        try:
-            text = body.decode("utf-8")  # Slack sends UTF-8; anything else is not Slack's
-        except UnicodeDecodeError:
-            return "body is not UTF-8"
-        expected = self.verifier.generate_signature(timestamp=timestamp, body=text)
+        expected = self.verifier.generate_signature(timestamp=timestamp, body=body)
         if expected is None or not hmac.compare_digest(expected.encode(), signature.encode()):
             return "bad signature"
         return None
