@@ -15,6 +15,7 @@ fresh one. That is safe, as a row that did get in is skipped by ON CONFLICT the 
 """
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -95,11 +96,11 @@ class DirectInsert:
         """Closes the kept connection for good (a failed transaction ends with it)."""
         connection, self._connection, self._driver = self._connection, None, None
         if connection is not None:
-            try:
+            # Each step on its own: a connection not closed is left to the garbage collector.
+            with contextlib.suppress(Exception):
                 await connection.invalidate()
+            with contextlib.suppress(Exception):
                 await connection.close()
-            except Exception:  # noqa: BLE001  (it is being thrown away)
-                pass
 
     def _wrapped(self, error: Exception) -> Exception:
         """A driver's error as SQLAlchemy would raise it (callers tell them apart by class)."""
