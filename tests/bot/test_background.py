@@ -2,7 +2,7 @@
 
 import asyncio
 
-from bot.background import BackgroundWork, gate_submissions
+from bot.background import BackgroundWork, Job, gate_submissions
 
 
 async def test_jobs_run_after_submit_and_drain_finishes_them():
@@ -93,13 +93,18 @@ async def test_work_behind_a_gate_runs_only_when_the_gate_opens():
     await work.drain()
 
 
-async def test_work_waits_while_a_request_is_being_handled():
-    work = BackgroundWork(workers=1, quiet=0.001, max_deferral=5.0)
+def _signalling_job() -> tuple[asyncio.Event, Job]:
     ran = asyncio.Event()
 
     async def job() -> None:
         ran.set()
 
+    return ran, job
+
+
+async def test_work_waits_while_a_request_is_being_handled():
+    work = BackgroundWork(workers=1, quiet=0.001, max_deferral=5.0)
+    ran, job = _signalling_job()
     with work.foreground():  # an ack under way
         await work.submit(job)
         for _ in range(20):  # many quiet periods pass; the request is still in flight
@@ -111,11 +116,7 @@ async def test_work_waits_while_a_request_is_being_handled():
 
 async def test_work_waits_for_requests_no_longer_than_its_deferral():
     work = BackgroundWork(workers=1, quiet=0.001, max_deferral=0.02)
-    ran = asyncio.Event()
-
-    async def job() -> None:
-        ran.set()
-
+    ran, job = _signalling_job()
     with work.foreground():  # requests never stop coming
         await work.submit(job)
         await asyncio.wait_for(ran.wait(), 1.0)

@@ -58,15 +58,20 @@ async def test_the_invitation_says_closed_once_the_deadline_passed(services, mak
     assert [d.topic for d in updates] == [f"meeting:{meeting.id}"]
 
 
-async def test_a_session_put_off_by_a_week_gets_its_reminders_again(
-        services, make_meeting, clock, coordinator):
-    from bot.meetings.planning import SessionChange, change_session
-
+async def _one_confirmed(services, make_meeting):
+    """A session ten days ahead with U1 confirmed; the session and its start."""
     meeting = await make_meeting(capacities=(5,), days_ahead=10)
     async with services.sessions() as db:
         (session,) = await meeting_sessions(db, meeting.id)
     await sign_up(services, person("U1"), session.id)
-    start = aware(session.starts_at)
+    return session, aware(session.starts_at)
+
+
+async def test_a_session_put_off_by_a_week_gets_its_reminders_again(
+        services, make_meeting, clock, coordinator):
+    from bot.meetings.planning import SessionChange, change_session
+
+    session, start = await _one_confirmed(services, make_meeting)
     assert await send_reminders(services, start - timedelta(days=7)) == 1
     assert await send_reminders(services, start - timedelta(hours=23)) == 1
     clock.now = start - timedelta(hours=20)  # the day before, it is put off by a week
@@ -86,11 +91,7 @@ async def test_a_session_moved_after_its_reminder_does_not_repeat_it(
         services, make_meeting, clock, coordinator):
     from bot.meetings.planning import SessionChange, change_session
 
-    meeting = await make_meeting(capacities=(5,), days_ahead=10)
-    async with services.sessions() as db:
-        (session,) = await meeting_sessions(db, meeting.id)
-    await sign_up(services, person("U1"), session.id)
-    start = aware(session.starts_at)
+    session, start = await _one_confirmed(services, make_meeting)
     assert await send_reminders(services, start - timedelta(hours=23)) == 1
     clock.now = start - timedelta(hours=20)
     await change_session(services, coordinator, session.id, SessionChange(location="Zaal 9"))
