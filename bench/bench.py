@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -176,7 +177,8 @@ def run_bot_server(port: int) -> int:
     """The real app from bot.app, served by uvicorn with serve()'s settings, on loopback only."""
     import uvicorn
 
-    from bot.app import build_services, freeze_startup_heap, http_server_config, run_event_loop
+    from bot.app import build_services, http_server_config, run_event_loop
+    from bot.heap import quiet_heap
     from bot.settings import Settings
 
     class Server(uvicorn.Server):
@@ -187,14 +189,14 @@ def run_bot_server(port: int) -> int:
     async def main() -> None:
         settings = Settings(_env_file=None)
         services = await build_services(settings)
-        freeze_startup_heap()
         try:
             config = http_server_config(services, host="127.0.0.1", port=port)
             server = Server(config)
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, setattr, server, "should_exit", True)
-            await server.serve()
+            async with quiet_heap(services.background.idle_for):
+                await server.serve()
         finally:
             await services.close()
 
@@ -211,6 +213,22 @@ def _child_env(extra: dict[str, str]) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
+
+
+def pin_apart(server_pid: int, *other_pids: int) -> str:
+    """The bot server on CPU 0, the load generator and the fake Slack on the others: Slack's
+    senders are not on the bot's machine, and sharing its core made the ack figures vary by a
+    factor of two from one burst to the next. Says what was done."""
+    cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+    if len(cpus) < 2:
+        return "not pinned (one CPU)"
+    server_cpu = min(cpus)
+    for pid, allowed in [(server_pid, {server_cpu}),
+                         *((pid, cpus - {server_cpu}) for pid in other_pids)]:
+        with contextlib.suppress(OSError):  # a thread may end meanwhile
+            for thread in os.listdir(f"/proc/{pid}/task"):
+                os.sched_setaffinity(int(thread), allowed)
+    return f"bot server pinned to CPU {server_cpu}, load generator and fake Slack to the others"
 
 
 def _stop(process: subprocess.Popen | None) -> None:
@@ -357,12 +375,16 @@ async def _run_level(bot_root: str, response_base: str, questions: list[str], *,
         # Every connection opened and used once before the clock starts.
         await asyncio.wait_for(asyncio.gather(*(client.exchange(health) for client in clients)),
                                timeout=STARTUP_TIMEOUT)
+        # The generator's own garbage collections would count as the server's latency.
+        gc.collect()
+        gc.disable()
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         started = time.perf_counter()
         await asyncio.wait_for(asyncio.gather(*(worker(client) for client in clients)),
                                timeout=LEVEL_TIMEOUT)
         wall = time.perf_counter() - started
     finally:
+        gc.enable()
         await asyncio.gather(*(client.close() for client in clients))
     return {"acks": acks, "sent_at": sent_at, "errors": errors, "wall": wall,
             "cpu_before": cpu_before}
@@ -434,12 +456,14 @@ def bench_http(content_dir: Path, questions: list[str], levels: list[int], total
         command = ([sys.executable, "-m", "bot", "serve", "--port", str(port)] if via_cli
                    else [sys.executable, SCRIPT, "--bot-server", str(port)])
         server = subprocess.Popen(command, stdin=subprocess.DEVNULL, cwd=workdir, env=env)
+        pinning = pin_apart(server.pid, fake.pid, os.getpid())
         from bot.app import run_event_loop  # uvloop, as the server: a cheaper load generator
 
         result = run_event_loop(_measure(
             server, fake.pid, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{fake_info['port']}",
             questions, levels, total, warmup, log))
         result["server"] = "convenantbot serve" if via_cli else "uvicorn subprocess (bot.app)"
+        result["pinning"] = pinning
         return result
     finally:
         _stop(server)
@@ -508,8 +532,8 @@ def print_table(report: dict) -> None:
     if not http:
         return
     print()
-    print(f"/vraag over HTTP ({http['server']}): time to the 200 ack; 'reply' is until the answer "
-          f"reached response_url")
+    print(f"/vraag over HTTP ({http['server']}; {http['pinning']}): time to the 200 ack; "
+          f"'reply' is until the answer reached response_url")
     print(f"  {'conc.':>5} {'sent':>5} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
           f"{'reply p50':>9} {'reply p99':>9} {'acks/s':>7} {'server CPU/cmd':>14}")
     for row in http["levels"]:

@@ -114,7 +114,8 @@ def run_bot_server(port: int) -> int:
 
     import uvicorn
 
-    from bot.app import build_services, freeze_startup_heap, http_server_config, run_event_loop
+    from bot.app import build_services, http_server_config, run_event_loop
+    from bot.heap import quiet_heap
     from bot.settings import Settings
 
     class Server(uvicorn.Server):
@@ -123,14 +124,14 @@ def run_bot_server(port: int) -> int:
 
     async def main() -> None:
         services = await build_services(Settings(_env_file=None))
-        freeze_startup_heap()
         try:
             server = Server(http_server_config(services, host="127.0.0.1", port=port))
             await services.start(scheduler=False)
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, setattr, server, "should_exit", True)
-            await server.serve()
+            async with quiet_heap(services.background.idle_for):
+                await server.serve()
         finally:
             await services.close()
 

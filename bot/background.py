@@ -12,6 +12,7 @@ are never at stake.
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 
@@ -32,7 +33,9 @@ def gate_submissions(gate: Awaitable[bool]) -> None:
 
 class BackgroundWork:
     def __init__(self, *, workers: int = 4, max_queued: int = 10_000,
-                 quiet: float = 0.005, max_deferral: float = 2.5):
+                 quiet: float = 0.005, max_deferral: float = 2.5,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self._monotonic = monotonic
         self._worker_count = workers
         self._quiet = quiet
         self._max_deferral = max_deferral
@@ -40,6 +43,7 @@ class BackgroundWork:
         self._workers: list[asyncio.Task] = []
         self._last_submit = 0.0
         self._in_flight = 0  # platform requests being handled now (each waits for its ack)
+        self._foreground_ended = monotonic()  # when the last one was handled
 
     @contextlib.contextmanager
     def foreground(self) -> Iterator[None]:
@@ -50,6 +54,11 @@ class BackgroundWork:
             yield
         finally:
             self._in_flight -= 1
+            self._foreground_ended = self._monotonic()
+
+    def idle_for(self) -> float:
+        """Seconds since the last platform request was handled; 0 while one is."""
+        return 0.0 if self._in_flight else self._monotonic() - self._foreground_ended
 
     async def submit(self, job: Job) -> None:
         """Queues `job`; when the bot is that far behind, runs it right away instead, as a

@@ -1,7 +1,10 @@
 """What every platform handler receives: the domain services, built once per process (or per
 test) by the composition root in bot/app.py. Below both bot/ capabilities and handlers/."""
 
+import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,6 +43,7 @@ class Services:
     directories: dict[str, ChannelDirectory] = field(default_factory=dict)
     # An SQLite file's checkpoints off the event loop (None on PostgreSQL).
     checkpoints: WalCheckpoints | None = None
+    _alongside: set[asyncio.Task] = field(default_factory=set, repr=False)
 
     def directory(self, platform: str) -> ChannelDirectory | None:
         return self.directories.get(platform)
@@ -58,11 +62,23 @@ class Services:
         if scheduler:
             self.scheduler.start()
 
+    def alongside(self, work: Coroutine[Any, Any, object], name: str) -> asyncio.Task:
+        """Runs `work` (following something for a while, say a send for its report) in a task
+        of its own, until it ends or these services close."""
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        self._alongside.add(task)
+        task.add_done_callback(self._alongside.discard)
+        return task
+
     async def close(self) -> None:
         self.scheduler.shutdown()
         await self.outbox.stop()
         await self.requests.stop()
         await self.background.drain()
+        following = list(self._alongside)  # (the jobs just drained may have added some)
+        for task in following:
+            task.cancel()
+        await asyncio.gather(*following, return_exceptions=True)
         await self.requests.close()
         if self.checkpoints is not None:
             await self.checkpoints.stop()

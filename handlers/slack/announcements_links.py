@@ -16,16 +16,13 @@ logger = logging.getLogger(__name__)
 FOLLOW_ROUNDS, FOLLOW_PAUSE = 300, 1.0
 # The Slack app's due job for posts nobody followed (a scheduled send, one before a restart).
 LINKS_JOB = "announcements.slack_links"
-_following: set[asyncio.Task] = set()
 
 
 def follow(services: Services, client: AsyncWebClient, announcement_id: int) -> None:
     """Keeps the coordinator's report up to date while the posts go out, with a link to each
     post (chat.getPermalink) as it lands. Ends when nothing is waiting any more."""
-    task = asyncio.get_running_loop().create_task(
-        _follow(services, client, announcement_id), name=f"announcement-{announcement_id}")
-    _following.add(task)
-    task.add_done_callback(_following.discard)
+    services.alongside(_follow(services, client, announcement_id),
+                       name=f"announcement-{announcement_id}")
 
 
 async def _follow(services: Services, client: AsyncWebClient, announcement_id: int) -> None:

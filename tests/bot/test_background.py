@@ -121,3 +121,18 @@ async def test_work_waits_for_requests_no_longer_than_its_deferral():
         await work.submit(job)
         await asyncio.wait_for(ran.wait(), 1.0)
     await work.drain()
+
+
+def test_idle_for_counts_from_the_end_of_the_last_request_and_is_zero_during_one():
+    now = [100.0]
+    work = BackgroundWork(monotonic=lambda: now[0])
+    now[0] = 105.0
+    assert work.idle_for() == 5.0  # since it was made: no request yet
+    with work.foreground():
+        now[0] = 106.0
+        assert work.idle_for() == 0.0
+        with work.foreground():
+            pass
+        assert work.idle_for() == 0.0  # the outer one is still under way
+    now[0] = 106.5
+    assert work.idle_for() == 0.5

@@ -269,3 +269,13 @@ async def test_a_question_that_mentions_a_payload_is_answered(slack):
     assert response.status_code == 200
     [answer] = await slack.responses(key)
     assert answer.get("response_type") != "in_channel"
+
+
+async def test_a_question_with_the_characters_forms_encode_is_stored_as_typed(slack, services):
+    typed = "Kosten & baten: 50% = 1+1? ✔ café/Zaanstad #werk"
+    response, key = await slack.command(typed)
+    assert response.status_code == 200
+    await slack.responses(key)
+    async with services.sessions() as session:
+        stored = (await session.exec(select(QuestionRequest.text))).all()
+    assert stored == [typed]
