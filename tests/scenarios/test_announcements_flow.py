@@ -368,3 +368,11 @@ async def test_a_429_storm_mid_send_still_posts_once_per_channel(slack, slack_ap
     assert all(len(slack_api.messages(c)) == 1 for c in channels)
     await settle(slack_api, services, clock, lambda: [
         m for m in slack_api.messages("DUCOORD") if "12 van 12 afgeleverd" in everything(m)])
+
+
+async def test_a_command_whose_text_says_payload_still_reaches_its_handler(slack):
+    # Bolt's parser takes any form body with "payload" in it for an interaction.
+    response, key = await slack.command("payload", command="/aankondiging", user="U_STAFF")
+    assert response.status_code == 200
+    [reply] = await slack.responses(key)
+    assert "coördinatoren" in reply["text"]
