@@ -216,19 +216,19 @@ def _child_env(extra: dict[str, str]) -> dict[str, str]:
 
 
 def pin_apart(server_pid: int, *other_pids: int) -> str:
-    """The bot server on CPU 0, the load generator and the fake Slack on the others: Slack's
-    senders are not on the bot's machine, and sharing its core made the ack figures vary by a
-    factor of two from one burst to the next. Says what was done."""
+    """The load generator and the fake Slack on the last CPU only; the bot server keeps every
+    CPU (its event loop then mostly has one to itself, its threads the rest). Slack's senders
+    are not on the bot's machine, and sharing the event loop's core made the ack figures vary
+    by a factor of two from one burst to the next. Says what was done."""
     cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     if len(cpus) < 2:
         return "not pinned (one CPU)"
-    server_cpu = min(cpus)
-    for pid, allowed in [(server_pid, {server_cpu}),
-                         *((pid, cpus - {server_cpu}) for pid in other_pids)]:
+    theirs = max(cpus)
+    for pid in other_pids:
         with contextlib.suppress(OSError):  # a thread may end meanwhile
             for thread in os.listdir(f"/proc/{pid}/task"):
-                os.sched_setaffinity(int(thread), allowed)
-    return f"bot server pinned to CPU {server_cpu}, load generator and fake Slack to the others"
+                os.sched_setaffinity(int(thread), {theirs})
+    return f"load generator and fake Slack pinned to CPU {theirs}, the bot server on any"
 
 
 def _stop(process: subprocess.Popen | None) -> None:

@@ -58,13 +58,15 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow,
     sessions = session_factory(engine)
     coordinators = Coordinators.from_config(library.covenant.coordinators, settings.coordinator_ids)
     desk = QuestionDesk(index or GuidanceIndex(library), sessions, clock=clock)
-    outbox = Dispatcher(sessions, clock=clock, views=domain_views(), settings=settings)
+    background = BackgroundWork()
+    outbox = Dispatcher(sessions, clock=clock, views=domain_views(), settings=settings,
+                        give_way=background.after_acks)
     scheduler = Scheduler(clock)
     conversation = QuestionConversation(desk, coordinators, zone=library.covenant.zone,
                                         language=settings.default_language)
     services = Services(settings=settings, covenant=library.covenant, library=library,
                         engine=engine, sessions=sessions, coordinators=coordinators, desk=desk,
-                        background=BackgroundWork(), outbox=outbox, scheduler=scheduler,
+                        background=background, outbox=outbox, scheduler=scheduler,
                         clock=clock, conversation=conversation,
                         requests=QuestionRequests(
                             sessions, conversation, clock=clock,

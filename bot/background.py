@@ -12,6 +12,7 @@ are never at stake.
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
@@ -43,7 +44,7 @@ class BackgroundWork:
         self._workers: list[asyncio.Task] = []
         self._last_submit = 0.0
         self._in_flight = 0  # platform requests being handled now (each waits for its ack)
-        self._foreground_ended = monotonic()  # when the last one was handled
+        self._foreground_ended = -math.inf  # when the last one was handled
 
     @contextlib.contextmanager
     def foreground(self) -> Iterator[None]:
@@ -55,6 +56,17 @@ class BackgroundWork:
         finally:
             self._in_flight -= 1
             self._foreground_ended = self._monotonic()
+
+    async def after_acks(self, longest: float = 0.05) -> None:
+        """Returns once no platform request has been under way for the quiet time, or after
+        `longest` seconds: for work that can wait that long (the outbox's next call), so it
+        does not lengthen a burst of acks, which all wait while any other work runs."""
+        deadline = self._monotonic() + longest
+        while (idle := self.idle_for()) < self._quiet:
+            left = deadline - self._monotonic()
+            if left <= 0:
+                return
+            await asyncio.sleep(min(self._quiet - idle, left))
 
     def idle_for(self) -> float:
         """Seconds since the last platform request was handled; 0 while one is."""

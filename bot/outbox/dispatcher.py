@@ -24,13 +24,21 @@
   up the same way before it is posted again.
 
 Rendering happens at send time: the domain's ViewLoader, then the platform's builder.
+
+**Acks first.** The outbox shares the event loop with the platform's requests, whose acks all
+wait while any other work runs. Before each round and each call it awaits `give_way`
+(BackgroundWork.after_acks: until no request has been under way for 5 ms, at most 50 ms), so
+a fan-out's steps fall between bursts of acks rather than inside them; posts are paced a
+second apart per channel anyway. In bench/outbox_bench.py (2026-11-29) the ack p99 of bursts
+of /vraag at 100 in flight is now alike with and without a 200-channel fan-out; the fan-out's
+ratio to the minimum went from 1.02 to 1.04 under that load.
 """
 
 import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -79,6 +87,21 @@ _FINISH = (update(_TABLE).where(*_SENDING)
 _FINISH_KEEPING_IDS = (update(_TABLE).where(*_SENDING)
                        .values(state=bindparam("new_state"), sent_at=bindparam("sent_at"),
                                error=bindparam("error")))
+# Finding work, every round: pending rows of the platforms this process sends for.
+_PENDING = (_TABLE.c.state == str(State.PENDING),
+            _TABLE.c.platform.in_(bindparam("platforms", expanding=True)))
+_DUE = (sa_select(_TABLE.c.id, _TABLE.c.platform, _TABLE.c.workspace_id, _TABLE.c.channel_id,
+                  _TABLE.c.user_id, _TABLE.c.kind)
+        .where(*_PENDING, _TABLE.c.not_before <= bindparam("now"))
+        .order_by(_TABLE.c.id).limit(BATCH))
+# A delivery waiting out its back-off holds back the later ones of its lane.
+_WAITING = (sa_select(func.min(_TABLE.c.id), _TABLE.c.platform, _TABLE.c.workspace_id,
+                      _TABLE.c.channel_id, _TABLE.c.user_id)
+            .where(*_PENDING, _TABLE.c.not_before > bindparam("now"), _TABLE.c.attempts > 0)
+            .group_by(_TABLE.c.platform, _TABLE.c.workspace_id, _TABLE.c.channel_id,
+                      _TABLE.c.user_id))
+_NEXT_AT = (sa_select(func.min(_TABLE.c.not_before))
+            .where(*_PENDING, _TABLE.c.not_before > bindparam("now")))
 _PUT_BACK = (update(_TABLE).where(*_SENDING)
              .values(state=str(State.PENDING), not_before=bindparam("when"),
                      error=bindparam("error"),
@@ -110,9 +133,13 @@ class Dispatcher:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, clock: Clock = utcnow,
                  views: Mapping[str, ViewLoader] | None = None, poll: float | None = None,
                  settings: Settings | None = None, monotonic: Monotonic = time.monotonic,
-                 sleep: Sleep = asyncio.sleep):
+                 sleep: Sleep = asyncio.sleep,
+                 give_way: Callable[[], Awaitable[None]] | None = None):
+        """`give_way`: awaited before each round and each call, to let acks go first (see
+        BackgroundWork.after_acks)."""
         settings = settings or Settings.model_construct()  # the defaults, no environment
         self.sessions = sessions
+        self._give_way = give_way
         # The hot path (claim, finish) runs plain statements on the engine: no ORM session.
         self._engine: AsyncEngine = sessions.kw["bind"]
         self.clock = clock
@@ -185,6 +212,8 @@ class Dispatcher:
         while not self._stopping:
             wait = self._poll
             try:
+                if self._give_way is not None:
+                    await self._give_way()
                 if self._monotonic() >= next_reconcile:
                     await self.reconcile()
                     next_reconcile = self._monotonic() + reconcile_every
@@ -206,23 +235,13 @@ class Dispatcher:
         platforms = list(self.senders)
         if not platforms:
             return set(), 0, None
-        pending = (col(Delivery.state) == State.PENDING, col(Delivery.platform).in_(platforms))
-        async with self.sessions() as session:
-            due = (await session.execute(
-                sa_select(_TABLE.c.id, _TABLE.c.platform, _TABLE.c.workspace_id,
-                          _TABLE.c.channel_id, _TABLE.c.user_id, _TABLE.c.kind)
-                .where(*pending, col(Delivery.not_before) <= now)
-                .order_by(col(Delivery.id)).limit(BATCH))).all()
-            # A delivery waiting out its back-off holds back the later ones of its lane.
-            waiting = (await session.execute(
-                sa_select(func.min(_TABLE.c.id), _TABLE.c.platform, _TABLE.c.workspace_id,
-                          _TABLE.c.channel_id, _TABLE.c.user_id)
-                .where(*pending, col(Delivery.not_before) > now, col(Delivery.attempts) > 0)
-                .group_by(Delivery.platform, Delivery.workspace_id, Delivery.channel_id,
-                          Delivery.user_id))).all()
-            next_at = (await session.execute(
-                select(func.min(Delivery.not_before))
-                .where(*pending, col(Delivery.not_before) > now))).scalar()
+        # Statements built once, on a connection: through an ORM session, a round that found
+        # nothing due cost 3 ms of CPU, on the event loop the acks share.
+        values = {"platforms": platforms, "now": now}
+        async with self._engine.connect() as connection:
+            due = (await connection.execute(_DUE, values)).all()
+            waiting = (await connection.execute(_WAITING, values)).all()
+            next_at = (await connection.execute(_NEXT_AT, values)).scalar()
         held = {_lane_key(platform, workspace, channel, user): first
                 for first, platform, workspace, channel, user in waiting}
         keys: set[LaneKey] = set()
@@ -299,6 +318,8 @@ class Dispatcher:
 
         claimed = False
         try:
+            if self._give_way is not None:
+                await self._give_way()
             now = self._now(item)
             if self._stopping:
                 return True

@@ -1,6 +1,7 @@
 """The queue that does slow work after the ack."""
 
 import asyncio
+import math
 
 from bot.background import BackgroundWork, Job, gate_submissions
 
@@ -126,8 +127,8 @@ async def test_work_waits_for_requests_no_longer_than_its_deferral():
 def test_idle_for_counts_from_the_end_of_the_last_request_and_is_zero_during_one():
     now = [100.0]
     work = BackgroundWork(monotonic=lambda: now[0])
+    assert work.idle_for() == math.inf  # no request yet
     now[0] = 105.0
-    assert work.idle_for() == 5.0  # since it was made: no request yet
     with work.foreground():
         now[0] = 106.0
         assert work.idle_for() == 0.0
@@ -136,3 +137,16 @@ def test_idle_for_counts_from_the_end_of_the_last_request_and_is_zero_during_one
         assert work.idle_for() == 0.0  # the outer one is still under way
     now[0] = 106.5
     assert work.idle_for() == 0.5
+
+
+async def test_after_acks_returns_once_requests_pause_or_when_it_waited_long_enough():
+    now = [0.0]
+    work = BackgroundWork(quiet=0.005, monotonic=lambda: now[0])
+    await asyncio.wait_for(work.after_acks(longest=60), 1)  # nothing under way
+    with work.foreground():
+        await asyncio.wait_for(work.after_acks(longest=0), 1)  # waited long enough
+        waiting = asyncio.create_task(work.after_acks(longest=60))
+        await asyncio.sleep(0)
+        assert not waiting.done()
+    now[0] += 0.005  # the request ended and nothing came in for the quiet time
+    await asyncio.wait_for(waiting, 1)

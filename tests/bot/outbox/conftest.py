@@ -53,14 +53,14 @@ async def make_dispatcher(database_url, slack_api, clock):
     pace of a test unless told otherwise; closed at the end of the test."""
     made: list = []
 
-    def make(*, sessions=None, **settings) -> Dispatcher:
+    def make(*, sessions=None, give_way=None, **settings) -> Dispatcher:
         options = {"outbox_channel_rate": 50.0, "outbox_workspace_rate": 200.0, **settings}
         engine = None
         if sessions is None:
             engine = create_engine(database_url)
             sessions = session_factory(engine)
         dispatcher = Dispatcher(sessions, clock=clock,
-                                settings=Settings.model_construct(**options))
+                                settings=Settings.model_construct(**options), give_way=give_way)
         client = AsyncWebClient(token=BOT_TOKEN, base_url=slack_api.base_url)
         dispatcher.add_sender(SlackSender(client, BUILDERS))
         made.append((dispatcher, engine))

@@ -360,3 +360,22 @@ async def test_a_timeout_is_looked_up_before_posting_again(dispatcher, sessions,
     [row] = await rows(sessions)
     assert row.state == State.SENT
     assert len(slack_api.messages("C1")) == 1
+
+
+async def test_a_call_waits_for_its_turn_after_the_acks(make_dispatcher, sessions, slack_api,
+                                                        clock):
+    asked, acks_done = asyncio.Event(), asyncio.Event()
+
+    async def give_way() -> None:
+        asked.set()
+        await acks_done.wait()
+
+    dispatcher = make_dispatcher(sessions=sessions, give_way=give_way)
+    await post_to(sessions, ["C1"], clock=clock)
+    sending = asyncio.create_task(dispatcher.run_once())
+    await asked.wait()
+    assert slack_api.calls_to("chat.postMessage") == []
+    assert {row.state for row in await rows(sessions)} == {State.PENDING}  # not even claimed
+    acks_done.set()
+    assert await sending == 1
+    assert len(slack_api.messages("C1")) == 1
