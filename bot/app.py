@@ -61,7 +61,7 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow,
     background = BackgroundWork()
     outbox = Dispatcher(sessions, clock=clock, views=domain_views(), settings=settings,
                         give_way=background.after_acks)
-    scheduler = Scheduler(clock)
+    scheduler = Scheduler(clock, give_way=background.after_acks)
     conversation = QuestionConversation(desk, coordinators, zone=library.covenant.zone,
                                         language=settings.default_language)
     services = Services(settings=settings, covenant=library.covenant, library=library,

@@ -18,9 +18,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
-
-from bot.outbox.pacing import Monotonic, Sleep
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +49,10 @@ class CollectWhenQuiet:
 
     def __init__(self, idle_for: Callable[[], float], *, quiet: float = QUIET,
                  min_interval: float = MIN_INTERVAL, max_interval: float = MAX_INTERVAL,
-                 check_every: float = CHECK_EVERY, monotonic: Monotonic = time.monotonic,
-                 sleep: Sleep = asyncio.sleep, collect: Callable[[int], object] = gc.collect):
+                 check_every: float = CHECK_EVERY,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 collect: Callable[[int], object] = gc.collect):
         self._idle_for = idle_for
         self._quiet = quiet
         self._min_interval = min_interval
@@ -73,7 +73,9 @@ class CollectWhenQuiet:
                 since = now - last
                 if since >= self._max_interval or (
                         since >= self._min_interval and self._idle_for() >= self._quiet):
-                    self._collect(2)
+                    found = self._collect(2)
                     last = now
+                    logger.debug("full collection: %s unreachable, %.1f ms", found,
+                                 (self._monotonic() - now) * 1000)
         finally:
             gc.set_threshold(young, middle, old)

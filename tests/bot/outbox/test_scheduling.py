@@ -118,3 +118,24 @@ async def test_started_the_scheduler_runs_due_jobs_at_once_and_at_a_woken_time(c
             await asyncio.sleep(0.01)
     finally:
         scheduler.shutdown()
+
+
+async def test_a_due_job_waits_for_its_turn_after_the_acks(clock):
+    asked, acks_done = asyncio.Event(), asyncio.Event()
+    ran: list[object] = []
+
+    async def give_way() -> None:
+        asked.set()
+        await acks_done.wait()
+
+    async def job(now) -> None:
+        ran.append(now)
+
+    scheduler = Scheduler(clock, give_way=give_way)
+    scheduler.add_due_job("demo", job)
+    running = asyncio.create_task(scheduler.run_due())
+    await asked.wait()
+    assert ran == []
+    acks_done.set()
+    await running
+    assert ran == [clock()]
