@@ -2,6 +2,7 @@
 word frequencies. Pure functions; the Analyzer combines them with the glossary."""
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -26,10 +27,16 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(normalize(text))
 
 
+# A Snowball stemmer keeps the word it works on in itself, and questions are answered in
+# worker threads: two stemming at once read each other's word (an IndexError under load).
+_STEMMING = threading.Lock()
+
+
 # Snowball's Python stemmers are slow next to a dictionary: every word is stemmed once.
 @lru_cache(maxsize=65536)
 def stem_with(stemmer, word: str) -> str:
-    return stemmer.stemWord(word)
+    with _STEMMING:
+        return stemmer.stemWord(word)
 
 
 @lru_cache(maxsize=65536)

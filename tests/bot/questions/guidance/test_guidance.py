@@ -253,3 +253,34 @@ def test_a_typo_is_mended_even_when_an_example_question_holds_the_same_typo():
                          ["hoeveel?", "How many?", "wie is de?", "Wanneer is de volgende"])
 def test_a_question_of_only_question_words_is_refused_not_an_error(index, question):
     assert not answer_question(index, question).confident
+
+
+def test_questions_answered_in_many_threads_at_once_get_the_answers_one_thread_gives(
+        index):
+    """The desk answers in worker threads (asyncio.to_thread) and the Analyzer's Snowball
+    stemmers keep the word being stemmed in the stemmer object: two threads stemming at once
+    read each other's word (an IndexError, or a wrong stem)."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.questions.guidance import words as words_module
+
+    # Unseen words each time, as every new question brings some: the cache does not hide it.
+    questions = [f"Hoe {w}{n} wij de {v}{n} van het {s}{n}?"
+                 for n in range(60) for w, v, s in
+                 [("organiseren", "bijeenkomsten", "samenwerkingsverband"),
+                  ("evalueren", "afspraken", "netwerkpartners"),
+                  ("communicating", "announcements", "stakeholders")]]
+    words_module.stem_with.cache_clear()
+    words_module.stems_with.cache_clear()
+    expected = [answer_question(index, question) for question in questions]
+    words_module.stem_with.cache_clear()
+    words_module.stems_with.cache_clear()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as they can, to meet in a stemmer
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda q: answer_question(index, q), questions))
+    finally:
+        sys.setswitchinterval(interval)
+    assert answers == expected
