@@ -235,6 +235,9 @@ def run_bot_server(port: int) -> int:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, setattr, server, "should_exit", True)
             await services.start()
+            if os.environ.get("BENCH_STALLS"):
+                from bench.stalls import watch_stalls
+                watch_stalls(loop, float(os.environ["BENCH_STALLS"]))
             async with quiet_heap(services.background.idle_for):
                 await server.serve()
         finally:
@@ -314,12 +317,15 @@ async def _bursts(http: httpx.AsyncClient, fake_root: str, common: dict, *, tag:
     fit while `until` runs."""
     acks: list[float] = []
     per_burst: list[float] = []  # each burst's ack p99
+    spent: list[dict] = []  # each burst's CPU time: the server's, other processes', stolen
     errors = bursts = 0
     while (until is not None and not until.done()) or (until is None and bursts < count):
         await http.post(f"{fake_root}/bench/collect")
         before = (await http.get(f"{fake_root}/bench/outbox",
                                  params={"prefix": "-"})).json()["responses"]
+        before_burst = _cpu_now(common["pids"])
         run = await _run_level(concurrency=100, total=requests, tag=f"{tag}{bursts}", **common)
+        spent.append(_cpu_between(before_burst, _cpu_now(common["pids"])))
         acks += run["acks"]
         errors += run["errors"]
         per_burst.append(summary(run["acks"])["p99_ms"])
@@ -327,7 +333,37 @@ async def _bursts(http: httpx.AsyncClient, fake_root: str, common: dict, *, tag:
         await _answered(http, fake_root, before + len(run["acks"]))
         await asyncio.sleep(pause)
     return {**summary(acks), "errors": errors, "bursts": bursts, "concurrency": 100,
-            "p99_ms_per_burst": per_burst, "acks": acks}
+            "p99_ms_per_burst": per_burst, "cpu_ms_per_burst": spent, "acks": acks}
+
+
+def _cpu_now(pids: dict[str, int]) -> dict | None:
+    """CPU seconds so far: all CPUs busy, given by the hypervisor to others (steal), and each
+    of `pids` (Linux's /proc; None elsewhere)."""
+    from bench.bench import cpu_seconds
+
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    ticks = os.sysconf("SC_CLK_TCK")
+    own = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    if None in own.values():
+        return None
+    return {"busy": (user + nice + system + irq + softirq) / ticks, "steal": steal / ticks,
+            "own": own}
+
+
+def _cpu_between(before: dict | None, after: dict | None) -> dict:
+    """A burst's CPU milliseconds: the server's, the rest of the machine's (neither the server
+    nor this bench's processes) and the time stolen by the hypervisor. /proc counts in 10 ms
+    ticks, so each figure is ±10 ms."""
+    if before is None or after is None:
+        return {}
+    own = {name: (after["own"][name] - before["own"][name]) * 1000 for name in before["own"]}
+    busy = (after["busy"] - before["busy"]) * 1000
+    return {"server": round(own["server"]), "others": round(max(busy - sum(own.values()), 0)),
+            "steal": round((after["steal"] - before["steal"]) * 1000)}
 
 
 async def _measure(server: subprocess.Popen, fake_pid: int, bot_root: str, fake_root: str,
@@ -342,7 +378,10 @@ async def _measure(server: subprocess.Popen, fake_pid: int, bot_root: str, fake_
         pids = {"server": server.pid, "fake_slack": fake_pid, "load_generator": os.getpid()}
         common = dict(bot_root=bot_root, questions=questions,
                       response_base=f"{fake_root}/response/", pids=pids)
-        await _run_level(concurrency=1, total=20, tag="warmup", **common)
+        warmup = await _run_level(concurrency=1, total=20, tag="warmup", **common)
+        # Its answers are the first ever composed (word lists loaded, caches cold): they are
+        # not to run during the first burst.
+        await _answered(http, fake_root, len(warmup["acks"]))
         log("/vraag bursts without a fan-out …")
         baseline = await _bursts(http, fake_root, common, tag="base", requests=requests,
                                  pause=pause, count=8)
@@ -463,6 +502,9 @@ def print_table(report: dict) -> None:
               f"{acks['max_ms']:.1f} ms, errors {acks['errors']}")
         print(f"    p99 of each burst (ms): "
               f"{', '.join(f'{p99:.0f}' for p99 in acks['p99_ms_per_burst'])}")
+        print("    CPU ms of each burst, server / other processes / stolen: " + ", ".join(
+            f"{c['server']}/{c['others']}/{c['steal']}" if c else "?"
+            for c in acks["cpu_ms_per_burst"]))
     print(f"  targets: ratio ≤ {RATIO_TARGET}, 0 duplicates, 0 lost, ack p99 ≤ "
           f"{ACK_P99_TARGET_MS:g} ms: {'OK' if report['meets_targets'] else 'MISSED'}")
 
