@@ -70,7 +70,8 @@ async def build_services(settings: Settings, *, clock: Clock = utcnow,
                         clock=clock, conversation=conversation,
                         requests=QuestionRequests(
                             sessions, conversation, clock=clock,
-                            lease=timedelta(seconds=settings.question_lease_seconds)),
+                            lease=timedelta(seconds=settings.question_lease_seconds),
+                            give_way=background.after_acks),
                         checkpoints=wal_checkpoints(settings.database_url))
     for name, job in due_jobs(services).items():
         scheduler.add_due_job(name, job)

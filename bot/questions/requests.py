@@ -117,7 +117,10 @@ class QuestionRequests:
     def __init__(self, sessions: async_sessionmaker[AsyncSession],
                  conversation: QuestionConversation, *, clock: Clock = utcnow,
                  sweep_every: float = SWEEP_EVERY, concurrency: int = 4,
-                 lease: timedelta = CLAIM_LEASE):
+                 lease: timedelta = CLAIM_LEASE,
+                 give_way: Callable[[], Awaitable[None]] | None = None):
+        """`give_way`: awaited before each look for open requests, to let acks go first (a
+        look took 5 - 14 ms of the event loop, every SWEEP_EVERY seconds)."""
         self.sessions = sessions
         self._engine: AsyncEngine = sessions.kw["bind"]
         self.conversation = conversation
@@ -125,6 +128,7 @@ class QuestionRequests:
         self.lease = lease
         self.deliverers: dict[str, Deliver] = {}
         self._sweep_every = sweep_every
+        self._give_way = give_way
         self._limit = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task | None = None
         self._stopping = asyncio.Event()
@@ -293,6 +297,8 @@ class QuestionRequests:
         first = True
         while not self._stopping.is_set():
             try:
+                if self._give_way is not None:
+                    await self._give_way()
                 answered = await self.answer_open(
                     received_before=None if first else self.clock() - SWEEP_AFTER)
                 if answered:

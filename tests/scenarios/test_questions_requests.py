@@ -168,3 +168,33 @@ async def test_a_command_through_bolt_as_socket_mode_delivers_it_is_stored_and_a
     [request] = await _requests(services)
     assert (request.user_id, request.text) == ("U7", QUESTION)
     assert request.claim.startswith("command:")
+
+
+async def test_the_look_for_open_requests_waits_for_its_turn_after_the_acks(
+        slack_api, services, clock):
+    from bot.questions.requests import QuestionRequests
+
+    await services.requests.accept(_stored_by_a_process_that_died(slack_api, "later"))
+    asked, acks_done, answered = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    delivered: list[str] = []
+
+    async def give_way() -> None:
+        asked.set()
+        await acks_done.wait()
+
+    async def deliver(request, reply, now) -> None:
+        delivered.append(request.response_url)
+        answered.set()
+
+    requests = QuestionRequests(services.sessions, services.conversation, clock=clock,
+                                give_way=give_way)
+    requests.add_deliverer("slack", deliver)
+    await requests.start()
+    try:
+        await asked.wait()
+        assert delivered == []
+        acks_done.set()
+        await asyncio.wait_for(answered.wait(), 10)
+        assert delivered == [slack_api.response_url("later")]
+    finally:
+        await requests.stop()
