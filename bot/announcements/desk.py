@@ -333,7 +333,15 @@ class AnnouncementDesk:
     async def mark_read(self, reader: Person, announcement_id: int, *,
                         channel_id: str = "") -> ReadResult:
         """One read per person; the posts' counts (and the report) follow within seconds."""
-        now = self.clock()
+        result = await self.record_read(reader, announcement_id, channel_id=channel_id)
+        if result.is_new:
+            await self.show_reads(announcement_id)
+        return result
+
+    async def record_read(self, reader: Person, announcement_id: int, *,
+                          channel_id: str = "") -> ReadResult:
+        """Stores one read per person and nothing more: small enough to do before the
+        platform's ack, so that a read the platform was told we took is never lost."""
         async with self.sessions() as session:
             announcement = await session.get(Announcement, announcement_id)
             if announcement is None or announcement.platform != reader.platform:
@@ -343,21 +351,29 @@ class AnnouncementDesk:
             statement = (insert_for(session)(AnnouncementRead).values(
                 announcement_id=announcement_id, platform=reader.platform,
                 workspace_id=reader.workspace_id, user_id=reader.user_id,
-                channel_id=channel_id, read_at=now)
+                channel_id=channel_id, read_at=self.clock())
                 .on_conflict_do_nothing(
                     index_elements=["announcement_id", "platform", "workspace_id", "user_id"])
                 .returning(col(AnnouncementRead.id)))
             is_new = (await session.execute(statement)).scalar_one_or_none() is not None
-            if is_new:
-                for post in await deliveries(session, topic=announcement.topic):
-                    if post.state in (State.SENT, State.SENDING):
-                        await request_update(session, of=post, delay=UPDATE_DELAY, now=now)
-                await self._update_report(session, announcement, now)
             count = await read_count(session, announcement_id)
             await session.commit()
-        if is_new:
-            self.outbox.wake()
         return ReadResult(announcement, is_new, count)
+
+    async def show_reads(self, announcement_id: int) -> None:
+        """Brings the count on each post and in the report up to date (the posts are
+        rendered at send time, so one update shows every read stored until then)."""
+        now = self.clock()
+        async with self.sessions() as session:
+            announcement = await session.get(Announcement, announcement_id)
+            if announcement is None:
+                return
+            for post in await deliveries(session, topic=announcement.topic):
+                if post.state in (State.SENT, State.SENDING):
+                    await request_update(session, of=post, delay=UPDATE_DELAY, now=now)
+            await self._update_report(session, announcement, now)
+            await session.commit()
+        self.outbox.wake()
 
     # helpers ------------------------------------------------------------------------------
 

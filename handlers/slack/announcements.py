@@ -276,18 +276,26 @@ def register(app: AsyncApp, services: Services) -> None:
         await later(report, respond)
 
     async def handle_read(ack, action, body, context, respond):
-        await ack()
         person = person_from(context, body)
-        announcement_id = _as_int(action.get("value"))
-        channel = _channel_of(body)
+        announcement_id = _as_int(action.get("value")) or 0  # 0: no announcement has it
+        # Stored before the ack, so that a read Slack was told we took survives a crash; a
+        # database that is away raises here, and Slack hears of it (middleware.error_response).
+        try:
+            result = await desk().record_read(person, announcement_id,
+                                              channel_id=_channel_of(body))
+        except Unavailable as error:
+            await ack()
+            reason = error.reason
+            await later(lambda: respond(**notice(reason), **EPHEMERAL), None)
+            return
+        await ack()
 
-        async def read() -> None:
-            if announcement_id is None:
-                raise Unavailable("unknown_announcement")
-            result = await desk().mark_read(person, announcement_id, channel_id=channel)
+        async def show() -> None:
+            if result.is_new:
+                await desk().show_reads(announcement_id)
             await respond(**notice("read_thanks" if result.is_new else "read_already"),
                           **EPHEMERAL)
-        await later(read, respond)
+        await later(show, respond)
 
     async def handle_external(ack, action, body, context, respond):
         await ack()
@@ -332,7 +340,10 @@ def _channel_of(body: dict) -> str:
 
 
 def _as_int(value: object) -> int | None:
+    """An id from a button's value; None for anything no row can have (the databases'
+    integers end at 2**63)."""
     try:
-        return int(str(value))
+        number = int(str(value))
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**63 else None

@@ -278,10 +278,30 @@ async def test_unknown_announcement_gets_a_clear_answer(slack, slack_api, traceb
         _, key = await slack.click(action, "424242", user=COORDINATOR)
         [reply] = await slack.responses(key)
         assert "ken ik niet" in reply["text"]
-    _, key = await slack.click(ids.READ, "424242", user="U1")
-    [reply] = await slack.responses(key)
-    assert "ken ik niet" in reply["text"]
+    for value in ("424242", "abc", "-1", "99999999999999999999999"):
+        response, key = await slack.click(ids.READ, value, user="U1")
+        assert response.status_code == 200
+        [reply] = await slack.responses(key)
+        assert "ken ik niet" in reply["text"]
     assert tracebacks() == []
+
+
+async def test_a_read_is_stored_before_slack_gets_its_ack(slack, slack_api, services):
+    """So that a crash right after the ack loses no read: what follows the ack (the counts on
+    the posts, the thanks) is made up by the next read, as posts render the count at send
+    time."""
+    from bot.announcements.desk import read_count
+
+    preview = await compose(slack, slack_api)
+    await press(slack, preview, ids.SEND)
+    [post] = await slack_api.wait_until(lambda: slack_api.messages("C1"))
+    value = buttons(post)[ids.READ]["value"]
+    with services.background.foreground():  # another request under way: after-ack work waits
+        response, _ = await click_in_channel(slack, ids.READ, value, user="U5", channel="C1",
+                                             message=post)
+        assert response.status_code == 200
+        async with services.sessions() as session:
+            assert await read_count(session, int(value)) == 1
 
 
 async def test_external_text_for_website_is_markdown(slack, slack_api):

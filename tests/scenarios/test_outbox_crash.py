@@ -1,6 +1,7 @@
 """Nothing lost, nothing twice, across a crash: a real `convenantbot serve` process is killed
 (SIGKILL) in the middle of a 30-channel send and started again; every channel ends up with
-exactly one post. Also: two dispatchers on one database send every delivery once."""
+exactly one post. Also: two dispatchers on one database send every delivery once, and reads
+acked just before a SIGKILL are all counted."""
 
 import asyncio
 import os
@@ -11,17 +12,22 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.announcements.desk import read_count
+from bot.announcements.models import Announcement, Status
 from bot.database import create_engine, migrate, session_factory
 from bot.identity import ChannelRef
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.models import Delivery, State
 from bot.outbox.queue import enqueue
 from bot.settings import Settings
+from handlers.slack import announcements_ids as announcement_ids
 from handlers.slack.sender import TEXT_TEMPLATE, SlackSender
 from tests.conftest import BOT_TOKEN, REPO, SIGNING_SECRET, TEAM
+from tests.fakes.driver import SlackDriver
 from tests.fakes.slack_real_ts import use_real_time_ts
 
 CHANNELS = [f"C{n:02d}" for n in range(1, 31)]
@@ -34,7 +40,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_serve(database_url: str, slack_api_url: str, log: Path) -> subprocess.Popen:
+def _start_serve(database_url: str, slack_api_url: str, log: Path, *,
+                 port: int | None = None) -> subprocess.Popen:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OUTBOX_"))},
         "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -44,7 +51,7 @@ def _start_serve(database_url: str, slack_api_url: str, log: Path) -> subprocess
         "OUTBOX_LEASE_SECONDS": str(LEASE),
         "OUTBOX_POLL_SECONDS": "0.2",
         "HOST": "127.0.0.1",
-        "PORT": str(_free_port()),
+        "PORT": str(port or _free_port()),
         "LOG_LEVEL": "INFO",
     }
     with log.open("ab") as out:
@@ -192,3 +199,46 @@ async def test_two_running_dispatchers_on_one_postgresql_send_each_delivery_once
             await engine.dispose()
     assert all(len(slack_api.messages(channel)) == 1 for channel in CHANNELS)
     assert len(slack_api.calls_to("chat.postMessage")) == len(CHANNELS)
+
+
+async def test_sigkill_right_after_40_read_clicks_were_acked_loses_none_of_them(
+        database_url, slack_api, tmp_path):
+    engine = create_engine(database_url)
+    await migrate(engine)
+    sessions = session_factory(engine)
+    async with sessions() as session:
+        announcement = Announcement(platform="slack", workspace_id=TEAM, created_by="UCOORD",
+                                    title="Het convenant is getekend", body="Samen verder.",
+                                    channels=["C1"], state=Status.SENT)
+        session.add(announcement)
+        await session.commit()
+        announcement_id = announcement.id
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    process = _start_serve(database_url, slack_api.base_url, log, port=port)
+    try:
+        async with httpx.AsyncClient(timeout=30) as http:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120
+            while True:
+                assert process.poll() is None, _tail(log)
+                assert time.monotonic() < deadline, _tail(log)
+                try:
+                    if (await http.get(f"{url}/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            slack = SlackDriver(http, url, slack_api, secret=SIGNING_SECRET,
+                                team_id=TEAM)
+            clicks = await asyncio.gather(*(
+                slack.click(announcement_ids.READ, str(announcement_id), user=f"U{n:03d}")
+                for n in range(40)))
+            process.send_signal(signal.SIGKILL)  # before the work that follows the acks
+            process.wait(timeout=10)
+        assert [response.status_code for response, _ in clicks] == [200] * 40
+        async with sessions() as session:
+            assert await read_count(session, announcement_id) == 40
+    finally:
+        _stop(process)
+        await engine.dispose()
