@@ -2,9 +2,9 @@
 test) by the composition root in bot/app.py. Below both bot/ capabilities and handlers/."""
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +22,13 @@ from bot.questions.requests import QuestionRequests
 from bot.scheduling import Scheduler
 from bot.settings import Settings
 from bot.sqlite_inline import WalCheckpoints
+
+
+class Closable(Protocol):
+    def close(self) -> Awaitable[None]: ...
+
+
+KeptT = TypeVar("KeptT", bound=Closable)
 
 
 @dataclass
@@ -44,6 +51,7 @@ class Services:
     # An SQLite file's checkpoints off the event loop (None on PostgreSQL).
     checkpoints: WalCheckpoints | None = None
     _alongside: set[asyncio.Task] = field(default_factory=set, repr=False)
+    _kept: dict[str, Closable] = field(default_factory=dict, repr=False)
 
     def directory(self, platform: str) -> ChannelDirectory | None:
         return self.directories.get(platform)
@@ -61,6 +69,13 @@ class Services:
         await self.requests.start()
         if scheduler:
             self.scheduler.start()
+
+    def kept(self, name: str, build: Callable[[], KeptT]) -> KeptT:
+        """The one `build()` of this process by `name` (a capability's BatchedInsert on the
+        path to an ack, say), closed with these services."""
+        if name not in self._kept:
+            self._kept[name] = build()
+        return self._kept[name]  # type: ignore[return-value]
 
     def alongside(self, work: Coroutine[Any, Any, object], name: str) -> asyncio.Task:
         """Runs `work` (following something for a while, say a send for its report) in a task
@@ -80,6 +95,8 @@ class Services:
             task.cancel()
         await asyncio.gather(*following, return_exceptions=True)
         await self.requests.close()
+        for kept in self._kept.values():
+            await kept.close()
         if self.checkpoints is not None:
             await self.checkpoints.stop()
         await self.engine.dispose()

@@ -107,3 +107,47 @@ class DirectInsert:
         if isinstance(error, self._dbapi_error):
             return DBAPIError.instance(self._head + "…", None, error, self._dbapi_error)
         return error
+
+
+class BatchedInsert:
+    """`await insert.add(row)` stores one row and returns its id, or None when a row with
+    the same `conflict` values was stored before (a platform's retry). For a row stored on the
+    path to an ack: rows that arrive while a write is under way go into the next write
+    together (one statement, one commit), as 100 requests in flight would otherwise queue for
+    each other's commits on SQLite, and for the pool's connections on PostgreSQL. A write
+    that fails fails each of its rows' callers, so none of them is acked."""
+
+    def __init__(self, engine: AsyncEngine, table: Table, *, columns: Sequence[str],
+                 conflict: Sequence[str]):
+        self._conflict = list(conflict)
+        self._store = DirectInsert(engine, table, columns=columns, conflict=conflict,
+                                   returning=["id", *conflict])
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[int | None]]] = []
+        self._writer: asyncio.Task | None = None
+        self._name = f"insert-{table.name}"
+
+    async def add(self, row: dict[str, Any]) -> int | None:
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((row, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name=self._name)
+        return await future
+
+    async def close(self) -> None:
+        await self._store.close()
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                inserted = await self._store.run([row for row, _ in batch])
+            except Exception as error:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            ids = {tuple(found[1:]): found[0] for found in inserted}
+            for row, future in batch:
+                if not future.done():  # the same key twice in one batch: the first one wins
+                    future.set_result(ids.pop(tuple(row[name] for name in self._conflict),
+                                              None))

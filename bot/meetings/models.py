@@ -106,3 +106,24 @@ class Profile(SQLModel, table=True):
     organisation: str = Field(default="", max_length=200)
     role: str = Field(default="", max_length=200)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+class SignUpRequest(SQLModel, table=True):
+    """A click on "Aanmelden", stored before its ack and deleted once decided: what a crash
+    leaves here is decided at the next start. `claim` names the click (Slack sends a retry
+    with the same trigger id); `claimed_at` is when a process took it to decide."""
+
+    __tablename__ = "meeting_signup_request"
+    __table_args__ = (UniqueConstraint("platform", "workspace_id", "claim"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    workspace_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+    session_id: int
+    claim: str = Field(max_length=128)
+    name: str = Field(default="", max_length=200)  # the display name the platform sent
+    response_url: str = Field(default="", max_length=512)
+    received_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    claimed_at: datetime | None = Field(default=None,
+                                        sa_column=timestamp_column(nullable=True))

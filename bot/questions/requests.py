@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock, utcnow
 from bot.conversation import Reply
-from bot.direct_insert import DirectInsert
+from bot.direct_insert import BatchedInsert
 from bot.identity import Person
 from bot.questions.conversation import QuestionConversation
 from bot.questions.desk import MAX_QUESTION_CHARS
@@ -132,12 +132,8 @@ class QuestionRequests:
         self._limit = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task | None = None
         self._stopping = asyncio.Event()
-        self._accepting: list[tuple[Incoming, asyncio.Future[int | None]]] = []
-        self._writer: asyncio.Task | None = None
-        self._store = DirectInsert(
-            self._engine, _TABLE, columns=_ACCEPTED_COLUMNS,
-            conflict=["platform", "workspace_id", "claim"],
-            returning=["id", "platform", "workspace_id", "claim"])
+        self._store = BatchedInsert(self._engine, _TABLE, columns=_ACCEPTED_COLUMNS,
+                                    conflict=["platform", "workspace_id", "claim"])
         self._closers: list[Callable[[], Awaitable[None]]] = []
 
     def add_deliverer(self, platform: str, deliver: Deliver, *,
@@ -149,49 +145,17 @@ class QuestionRequests:
 
     async def accept(self, incoming: Incoming) -> int | None:
         """Stores the request as pending and returns its id; None when its claim was stored
-        before (a retried event, a replayed command): that one has or gets its answer.
-
-        On the path to the ack: requests that arrive while a write is under way go into the
-        next write together (one INSERT .. ON CONFLICT DO NOTHING RETURNING, one commit), as
-        100 commands in flight would otherwise queue for each other's commits on SQLite."""
-        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-        self._accepting.append((incoming, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_accepted(), name="accept-requests")
-        return await future
-
-    async def _write_accepted(self) -> None:
-        while self._accepting:
-            batch, self._accepting = self._accepting, []
-            try:
-                ids = await self._insert([incoming for incoming, _ in batch])
-            except Exception as error:  # each waiting listener fails, so Slack gets no 200
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
-            for incoming, future in batch:
-                key = (incoming.person.platform, incoming.person.workspace_id,
-                       incoming.claim[:128])
-                if not future.done():
-                    future.set_result(ids.pop(key, None))  # the same claim twice: first wins
-
-    async def _insert(self, batch: list[Incoming]) -> dict[tuple[str, str, str], int]:
-        now = self.clock()
-        rows = []
-        for incoming in batch:
-            person, typed = incoming.person, incoming.text.strip()
-            rows.append({
-                "platform": person.platform, "workspace_id": person.workspace_id,
-                "user_id": person.user_id, "claim": incoming.claim[:128],
-                "text": typed[:MAX_STORED_CHARS], "length": len(typed),
-                "channel_id": incoming.channel_id, "thread_ts": incoming.thread_ts,
-                "is_direct": incoming.is_direct, "response_url": incoming.response_url,
-                "state": RequestState.PENDING.value, "attempts": 0, "received_at": now})
+        before (a retried event, a replayed command): that one has or gets its answer. On
+        the path to the ack: stored with the others that arrive meanwhile (BatchedInsert)."""
+        person, typed = incoming.person, incoming.text.strip()
         # On the driver: SQLAlchemy's per-statement work was most of the CPU an ack cost.
-        inserted = await self._store.run(rows)
-        return {(platform, workspace_id, claim): request_id
-                for request_id, platform, workspace_id, claim in inserted}
+        return await self._store.add({
+            "platform": person.platform, "workspace_id": person.workspace_id,
+            "user_id": person.user_id, "claim": incoming.claim[:128],
+            "text": typed[:MAX_STORED_CHARS], "length": len(typed),
+            "channel_id": incoming.channel_id, "thread_ts": incoming.thread_ts,
+            "is_direct": incoming.is_direct, "response_url": incoming.response_url,
+            "state": RequestState.PENDING.value, "attempts": 0, "received_at": self.clock()})
 
     async def answer_later(self, request_id: int) -> None:
         """A background job: answers the request (what it returns is for the caller)."""

@@ -40,7 +40,7 @@ from handlers.slack.announcements_modal import (
     draft_from_view,
     modal_errors,
 )
-from handlers.slack.context import person_from
+from handlers.slack.context import person_from, row_id
 from handlers.slack.routing import route_actions
 
 __all__ = ["BUILDERS", "register"]
@@ -222,7 +222,7 @@ def register(app: AsyncApp, services: Services) -> None:
             if not services.coordinators.includes(person):
                 await refuse(respond)
                 return
-            announcement_id = _as_int(action.get("value"))
+            announcement_id = row_id(action.get("value"))
             if announcement_id is None:
                 await later(lambda: respond(**notice("unknown_announcement"), **EPHEMERAL), None)
                 return
@@ -277,7 +277,7 @@ def register(app: AsyncApp, services: Services) -> None:
 
     async def handle_read(ack, action, body, context, respond):
         person = person_from(context, body)
-        announcement_id = _as_int(action.get("value")) or 0  # 0: no announcement has it
+        announcement_id = row_id(action.get("value")) or 0  # 0: no announcement has it
         # Stored before the ack, so that a read Slack was told we took survives a crash; a
         # database that is away raises here, and Slack hears of it (middleware.error_response).
         try:
@@ -300,7 +300,7 @@ def register(app: AsyncApp, services: Services) -> None:
     async def handle_external(ack, action, body, context, respond):
         await ack()
         person = person_from(context, body)
-        announcement_id = _as_int(action.get("value"))
+        announcement_id = row_id(action.get("value"))
 
         async def external() -> None:
             if announcement_id is None:
@@ -337,13 +337,3 @@ def register(app: AsyncApp, services: Services) -> None:
 def _channel_of(body: dict) -> str:
     return str((body.get("channel") or {}).get("id")
                or (body.get("container") or {}).get("channel_id") or "")
-
-
-def _as_int(value: object) -> int | None:
-    """An id from a button's value; None for anything no row can have (the databases'
-    integers end at 2**63)."""
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None

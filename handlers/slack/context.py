@@ -11,5 +11,15 @@ def person_from(context, payload: dict) -> Person:
     return Person(platform="slack", workspace_id=team or "", user_id=user or "")
 
 
+def row_id(value: object) -> int | None:
+    """A row's id from a button's value; None for anything no row can have (ids are INTEGER
+    columns, which end at 2**31 on PostgreSQL: a larger number is refused there)."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
+
+
 def _id(value: object) -> str | None:
     return value.get("id") if isinstance(value, dict) else value if isinstance(value, str) else None

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Services
@@ -36,18 +37,23 @@ from bot.meetings.planning import (
     create_meeting,
     meeting_defaults,
 )
-from bot.meetings.seats import Outcome, sign_up, withdraw
+from bot.meetings.seats import Outcome, withdraw
+from bot.meetings.signups import SWEEP_AFTER, Decided, accept, decide, open_clicks
+from bot.meetings.store import aware
 from bot.meetings.texts import text
 from bot.meetings.wording import session_text
 from bot.outbox.sender import Builder
 from handlers.slack import meetings_blocks as blocks
 from handlers.slack import meetings_ids as ids
-from handlers.slack.context import person_from
+from handlers.slack.context import person_from, row_id
+from handlers.slack.replies import RESPONSE_URL_LIFETIME, RESPONSE_URL_MARGIN
 from handlers.slack.routing import route_actions, route_views
 
 logger = logging.getLogger(__name__)
 EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
 MAX_SESSIONS = 10  # 6 blocks each: a modal holds 100
+# The Slack app's due job for clicks on "Aanmelden" a stopped process did not decide.
+SIGN_UPS_JOB = "meetings.slack_sign_ups"
 
 BUILDERS: dict[str, Builder] = {
     INVITE: blocks.build_invitation,
@@ -55,13 +61,6 @@ BUILDERS: dict[str, Builder] = {
     NOTICE: blocks.build_notice,
     EXPORT: blocks.build_export_upload,
 }
-
-
-def _as_int(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
 
 
 def _field(values: dict, block_id: str) -> dict:
@@ -218,33 +217,70 @@ def register(app: AsyncApp, services: Services) -> None:
         described = session_text(session, language) if session else ""
         return text(outcome.code, language, session=described)
 
+    async def answer_sign_up(decided: Decided, respond) -> None:
+        click, outcome = decided.click, decided.outcome
+        person = Person(click.platform, click.workspace_id, click.user_id)
+        answer = await answer_for(person, outcome)
+        if outcome.code in ("confirmed", "waitlisted") and await profile(
+                services, person) is None:
+            if click.name:
+                await set_profile(services, person, name=click.name)
+            await respond(**blocks.build_profile_prompt(answer, partners(), roles(),
+                                                        language), **EPHEMERAL)
+        else:
+            await reply(respond, answer)
+
     async def handle_sign_up(ack, action, body, context, respond):
-        await ack()
         person = person_from(context, body)
-        session_id = _as_int(action.get("value"))
-        name = (body.get("user") or {}).get("name") or (body.get("user") or {}).get("username")
+        session_id = row_id(action.get("value"))
+        if session_id is None:
+            await ack()
+            await later(lambda: reply(respond, text("session_gone", language)), respond)
+            return
+        user = body.get("user") or {}
+        # Stored before the ack, so that a click Slack was told we took survives a crash
+        # (bot.meetings.signups); a Slack retry of it carries the same trigger id.
+        request_id = await accept(
+            services, person, session_id,
+            claim=body.get("trigger_id") or f"{person.user_id}:{action.get('action_ts')}",
+            name=user.get("name") or user.get("username") or "",
+            response_url=body.get("response_url") or "")
+        await ack()
+        if request_id is None:
+            return  # a retry: the click it repeats is answered
 
         async def signing_up() -> None:
-            if session_id is None:
-                await reply(respond, text("session_gone", language))
-                return
-            outcome = await sign_up(services, person, session_id)
-            answer = await answer_for(person, outcome)
-            if outcome.code in ("confirmed", "waitlisted") and await profile(
-                    services, person) is None:
-                if name:
-                    await set_profile(services, person, name=name)
-                await respond(**blocks.build_profile_prompt(answer, partners(), roles(),
-                                                            language), **EPHEMERAL)
-            else:
-                await reply(respond, answer)
+            decided = await decide(services, request_id)
+            if decided is not None:
+                await answer_sign_up(decided, respond)
         await later(signing_up, respond)
+
+    first_pass = True
+
+    async def decide_left_clicks(now: datetime) -> None:
+        """Clicks stored but not decided (a crash, a process stopped in between): all of them
+        at this process's first pass, later those the storing process has had time for."""
+        nonlocal first_pass
+        received_before = None if first_pass else now - SWEEP_AFTER
+        first_pass = False
+        for request_id in await open_clicks(services, received_before=received_before):
+            decided = await decide(services, request_id)
+            if decided is None:
+                continue
+            if decided.click.response_url and now - aware(decided.click.received_at) < (
+                    RESPONSE_URL_LIFETIME - RESPONSE_URL_MARGIN):
+                try:
+                    await answer_sign_up(
+                        decided, AsyncRespond(response_url=decided.click.response_url))
+                except Exception:  # the place is taken; only the note about it is missing
+                    logger.warning("no answer to sign-up %s after a restart", request_id,
+                                   exc_info=True)
 
     def withdrawal(decline: bool):
         async def handle(ack, action, body, context, respond):
             await ack()
             person = person_from(context, body)
-            meeting_id = _as_int(action.get("value"))
+            meeting_id = row_id(action.get("value"))
 
             async def withdrawing() -> None:
                 if meeting_id is None:
@@ -258,7 +294,7 @@ def register(app: AsyncApp, services: Services) -> None:
     async def handle_switch(ack, action, body, context, respond):
         await ack()
         person = person_from(context, body)
-        meeting_id = _as_int(action.get("value")) or 0
+        meeting_id = row_id(action.get("value")) or 0
 
         async def choosing() -> None:
             seen = await standing(services, person, meeting_id)
@@ -330,13 +366,13 @@ def register(app: AsyncApp, services: Services) -> None:
     async def handle_participants(ack, action, body, context, client, respond):
         await ack()
         person = person_from(context, body)
-        meeting_id = _as_int(action.get("value")) or 0
+        meeting_id = row_id(action.get("value")) or 0
         await later(lambda: show_list(person, meeting_id, client, context, respond), respond)
 
     async def handle_export(ack, action, body, context, respond):
         await ack()
         person = person_from(context, body)
-        meeting_id = _as_int(action.get("value")) or 0
+        meeting_id = row_id(action.get("value")) or 0
 
         async def exporting() -> None:
             await export_participants(services, person, meeting_id)
@@ -349,7 +385,7 @@ def register(app: AsyncApp, services: Services) -> None:
         if not services.coordinators.includes(person):
             await later(lambda: reply(respond, text("not_coordinator", language)), respond)
             return
-        found = await session_view_of(services, _as_int(action.get("value")) or 0)
+        found = await session_view_of(services, row_id(action.get("value")) or 0)
         if found is None:
             await later(lambda: reply(respond, text("session_gone", language)), respond)
             return
@@ -379,7 +415,7 @@ def register(app: AsyncApp, services: Services) -> None:
         async def handle(ack, action, body, context, respond):
             await ack()
             person = person_from(context, body)
-            target = _as_int(action.get("value")) or 0
+            target = row_id(action.get("value")) or 0
 
             async def cancel() -> None:
                 if meeting:
@@ -392,6 +428,7 @@ def register(app: AsyncApp, services: Services) -> None:
         return handle
 
     app.command(ids.COMMAND)(handle_bijeenkomst_command)
+    services.scheduler.add_due_job(SIGN_UPS_JOB, decide_left_clicks)
     route_actions(app, {
         ids.SIGN_UP: handle_sign_up,  # the most frequent first: it is matched first
         ids.DECLINE: withdrawal(decline=True),
@@ -412,5 +449,3 @@ def register(app: AsyncApp, services: Services) -> None:
         ids.PROFILE_VIEW: handle_profile_submission,
         ids.CHANGE_VIEW: handle_change_submission,
     })
-
-

@@ -83,11 +83,15 @@ class MeetingDriver:
         assert response.status_code == 200, response.text
 
     async def click(self, action_id: str, value: str, *, user: str,
-                    selected: str | None = None) -> str:
+                    selected: str | None = None, trigger: str | None = None,
+                    key: str | None = None) -> str:
         """A click on a message (a button, or a select when `selected`); returns the
-        response_url key its answer goes to."""
-        key = f"meet{next(_counter)}"
+        response_url key its answer goes to. The same `trigger` and `key` again make the
+        request Slack sends when it retries a click."""
+        key = key or f"meet{next(_counter)}"
         payload = self._base("block_actions", user)
+        if trigger is not None:
+            payload["trigger_id"] = trigger
         payload.update({
             "container": {"type": "message", "message_ts": "1700000000.000100",
                           "channel_id": "C1", "is_ephemeral": False},

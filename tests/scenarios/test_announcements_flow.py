@@ -278,7 +278,7 @@ async def test_unknown_announcement_gets_a_clear_answer(slack, slack_api, traceb
         _, key = await slack.click(action, "424242", user=COORDINATOR)
         [reply] = await slack.responses(key)
         assert "ken ik niet" in reply["text"]
-    for value in ("424242", "abc", "-1", "99999999999999999999999"):
+    for value in ("424242", "abc", "-1", "9999999999", "99999999999999999999999"):
         response, key = await slack.click(ids.READ, value, user="U1")
         assert response.status_code == 200
         [reply] = await slack.responses(key)

@@ -7,7 +7,9 @@ import icalendar
 import pytest
 from sqlmodel import select
 
-from bot.meetings.models import Meeting, MeetingSession, Registration
+from bot.identity import Person
+from bot.meetings.models import Meeting, MeetingSession, Registration, SignUpRequest
+from bot.meetings.signups import accept
 from handlers.slack import meetings_ids as ids
 from tests.conftest import COORDINATOR, SIGNING_SECRET, TEAM
 from tests.fakes.driver import SlackDriver
@@ -316,3 +318,44 @@ async def test_profile_modal_list_command_and_change_form(slack, meet, services,
         0, local_day(clock, 10), "12:00", "11:00", "Zaal", "0"), user=COORDINATOR,
         metadata={"session_id": first.id})
     assert set(bad["errors"]) == {ids.session_block(0, "end"), ids.session_block(0, "capacity")}
+
+
+async def _clicks_left(services) -> list[tuple[str, int]]:
+    async with services.sessions() as db:
+        return [(c.user_id, c.session_id) for c in await db.exec(select(SignUpRequest))]
+
+
+async def test_a_sign_up_is_stored_before_its_ack_and_slacks_retry_of_it_is_answered_once(
+        meet, services, clock, slack_api):
+    await create(meet, clock)
+    first, _ = await _sessions(services)
+    with services.background.foreground():  # another request under way: after-ack work waits
+        key = await meet.click(ids.SIGN_UP, str(first.id), user="U1", trigger="t1", key="k1")
+        assert await _clicks_left(services) == [("U1", first.id)]
+        assert await _statuses(services) == {}
+        assert await meet.click(ids.SIGN_UP, str(first.id), user="U1", trigger="t1",
+                                key="k1") == key  # Slack's retry: acked, stored once
+        assert await _clicks_left(services) == [("U1", first.id)]
+    answer = await meet.answer(key)
+    assert answer["text"].startswith("Je bent aangemeld voor")
+    await services.background.settled()
+    assert len(slack_api.calls_to("response_url")) == 1
+    assert await _statuses(services) == {"U1": (first.id, "confirmed")}
+    assert await _clicks_left(services) == []
+
+
+async def test_a_click_a_stopped_process_did_not_decide_is_decided_by_the_next_pass(
+        meet, services, clock, slack_api):
+    await create(meet, clock, capacities=(1,))
+    [only] = await _sessions(services)
+    for user in ("U1", "U2"):  # stored, acked, and then the process stopped
+        await accept(services, Person("slack", TEAM, user), only.id, claim=f"t-{user}",
+                     name=f"name-{user}", response_url=slack_api.response_url(f"left-{user}"))
+    await services.scheduler.run_due(clock())
+    assert await _statuses(services) == {"U1": (only.id, "confirmed"),
+                                         "U2": (only.id, "waitlisted")}
+    assert await _clicks_left(services) == []
+    [confirmed] = await meet.slack.responses("left-U1")
+    assert confirmed["text"].startswith("Je bent aangemeld voor")
+    [waiting] = await meet.slack.responses("left-U2")
+    assert waiting["text"].startswith("Deze sessie is vol.")

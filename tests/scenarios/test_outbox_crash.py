@@ -10,21 +10,26 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import select
 
 from bot.announcements.desk import read_count
 from bot.announcements.models import Announcement, Status
 from bot.database import create_engine, migrate, session_factory
 from bot.identity import ChannelRef
+from bot.meetings.models import Meeting, MeetingSession, Registration, SignUpRequest
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.models import Delivery, State
 from bot.outbox.queue import enqueue
 from bot.settings import Settings
 from handlers.slack import announcements_ids as announcement_ids
+from handlers.slack import meetings_ids as meeting_ids
 from handlers.slack.sender import TEXT_TEMPLATE, SlackSender
 from tests.conftest import BOT_TOKEN, REPO, SIGNING_SECRET, TEAM
 from tests.fakes.driver import SlackDriver
@@ -201,44 +206,100 @@ async def test_two_running_dispatchers_on_one_postgresql_send_each_delivery_once
     assert len(slack_api.calls_to("chat.postMessage")) == len(CHANNELS)
 
 
+async def _ready(http: httpx.AsyncClient, url: str, process: subprocess.Popen,
+                 log: Path) -> None:
+    deadline = time.monotonic() + 120  # the guidance index is built at start
+    while True:
+        assert process.poll() is None, _tail(log)
+        assert time.monotonic() < deadline, _tail(log)
+        try:
+            if (await http.get(f"{url}/healthz")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+
+
+async def _clicks_then_sigkill(database_url: str, slack_api, log: Path, action_id: str,
+                               value: str, count: int) -> None:
+    """`count` people click the button at once; the process is killed as soon as the last
+    click is acked, before the work that follows the acks."""
+    port = _free_port()
+    process = _start_serve(database_url, slack_api.base_url, log, port=port)
+    try:
+        async with httpx.AsyncClient(timeout=30) as http:
+            url = f"http://127.0.0.1:{port}"
+            await _ready(http, url, process, log)
+            slack = SlackDriver(http, url, slack_api, secret=SIGNING_SECRET, team_id=TEAM)
+            clicks = await asyncio.gather(*(slack.click(action_id, value, user=f"U{n:03d}")
+                                            for n in range(count)))
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+        assert [response.status_code for response, _ in clicks] == [200] * count
+    finally:
+        _stop(process)
+
+
 async def test_sigkill_right_after_40_read_clicks_were_acked_loses_none_of_them(
         database_url, slack_api, tmp_path):
     engine = create_engine(database_url)
     await migrate(engine)
     sessions = session_factory(engine)
-    async with sessions() as session:
-        announcement = Announcement(platform="slack", workspace_id=TEAM, created_by="UCOORD",
-                                    title="Het convenant is getekend", body="Samen verder.",
-                                    channels=["C1"], state=Status.SENT)
-        session.add(announcement)
-        await session.commit()
-        announcement_id = announcement.id
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    process = _start_serve(database_url, slack_api.base_url, log, port=port)
     try:
-        async with httpx.AsyncClient(timeout=30) as http:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while True:
-                assert process.poll() is None, _tail(log)
-                assert time.monotonic() < deadline, _tail(log)
-                try:
-                    if (await http.get(f"{url}/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            slack = SlackDriver(http, url, slack_api, secret=SIGNING_SECRET,
-                                team_id=TEAM)
-            clicks = await asyncio.gather(*(
-                slack.click(announcement_ids.READ, str(announcement_id), user=f"U{n:03d}")
-                for n in range(40)))
-            process.send_signal(signal.SIGKILL)  # before the work that follows the acks
-            process.wait(timeout=10)
-        assert [response.status_code for response, _ in clicks] == [200] * 40
+        async with sessions() as session:
+            announcement = Announcement(
+                platform="slack", workspace_id=TEAM, created_by="UCOORD",
+                title="Het convenant is getekend", body="Samen verder.", channels=["C1"],
+                state=Status.SENT)
+            session.add(announcement)
+            await session.commit()
+            announcement_id = announcement.id
+        await _clicks_then_sigkill(database_url, slack_api, tmp_path / "serve.log",
+                                   announcement_ids.READ, str(announcement_id), 40)
         async with sessions() as session:
             assert await read_count(session, announcement_id) == 40
     finally:
-        _stop(process)
         await engine.dispose()
+
+
+async def test_sigkill_right_after_40_sign_ups_were_acked_then_a_restart_decides_each_once(
+        database_url, slack_api, tmp_path):
+    engine = create_engine(database_url)
+    await migrate(engine)
+    sessions = session_factory(engine)
+    starts = datetime.now(UTC) + timedelta(days=10)
+    log = tmp_path / "serve.log"
+    second = None
+    try:
+        async with sessions() as db:
+            meeting = Meeting(platform="slack", workspace_id=TEAM, title="Kennismaking",
+                              channels=["C1"], created_by="UCOORD")
+            db.add(meeting)
+            await db.flush()
+            seats = MeetingSession(meeting_id=meeting.id, starts_at=starts,
+                                   ends_at=starts + timedelta(hours=2), capacity=10)
+            db.add(seats)
+            await db.commit()
+            session_id = seats.id
+        await _clicks_then_sigkill(database_url, slack_api, log, meeting_ids.SIGN_UP,
+                                   str(session_id), 40)
+        second = _start_serve(database_url, slack_api.base_url, log)
+        deadline = time.monotonic() + 90
+        while True:
+            async with sessions() as db:
+                registrations = list(await db.exec(select(Registration)))
+                left = list(await db.exec(select(SignUpRequest)))
+            if len(registrations) == 40 and not left:
+                break
+            assert second.poll() is None, _tail(log)
+            assert time.monotonic() < deadline, (len(registrations), len(left), _tail(log))
+            await asyncio.sleep(0.2)
+    finally:
+        if second is not None:
+            _stop(second)
+        await engine.dispose()
+    statuses = Counter(registration.status for registration in registrations)
+    assert statuses == {"confirmed": 10, "waitlisted": 30}
+    assert len({registration.user_id for registration in registrations}) == 40
+    assert sorted(registration.position for registration in registrations) == list(
+        range(1, 41))

@@ -1,4 +1,5 @@
-"""Migration 0004 on both databases: up from the previous revision, down, and up again."""
+"""Migrations 0004 (meetings) and 0008 (sign-up clicks) on both databases: up from the previous
+revision, down, and up again."""
 
 from alembic import command
 from sqlalchemy import inspect
@@ -24,5 +25,23 @@ async def test_meetings_migration_goes_up_and_down(database_url):
         await migrate(engine)
         async with engine.connect() as connection:
             assert TABLES <= await connection.run_sync(_tables)
+    finally:
+        await engine.dispose()
+
+
+async def test_sign_up_clicks_migration_goes_up_from_the_previous_revision_and_down(
+        database_url):
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine)
+        async with engine.begin() as connection:
+            assert "meeting_signup_request" in await connection.run_sync(_tables)
+            await connection.run_sync(
+                lambda sync: command.downgrade(_alembic_config(sync), "0007"))
+            tables = await connection.run_sync(_tables)
+            assert "meeting_signup_request" not in tables and TABLES <= tables
+        await migrate(engine)
+        async with engine.connect() as connection:
+            assert "meeting_signup_request" in await connection.run_sync(_tables)
     finally:
         await engine.dispose()
