@@ -65,10 +65,12 @@ class Outcome:
     first_time: bool = False  # the person's first answer to this meeting
 
 
-async def sign_up(services: Services, person: Person, session_id: int) -> Outcome:
+async def sign_up(services: Services, person: Person, session_id: int, *,
+                  clicked_at: datetime | None = None) -> Outcome:
     """A click on "Aanmelden" for a session: a seat if there is one, else the waitlist. A
-    person already signed up for another session of the meeting switches."""
-    now = services.clock()
+    person already signed up for another session of the meeting switches. `clicked_at`: when
+    a click stored earlier was made (the deadline counts then, not at its decision)."""
+    now = clicked_at or services.clock()
 
     async def work(db: AsyncSession) -> Outcome:
         try:

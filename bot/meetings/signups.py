@@ -20,7 +20,7 @@ from bot.direct_insert import BatchedInsert
 from bot.identity import Person
 from bot.meetings.models import SignUpRequest
 from bot.meetings.seats import Outcome, sign_up
-from bot.meetings.store import changed_rows
+from bot.meetings.store import aware, changed_rows
 
 # A process that took a click and did not finish it within this time is taken to be gone.
 LEASE = timedelta(seconds=30)
@@ -68,7 +68,7 @@ async def decide(services: Services, request_id: int) -> Decided | None:
     if click is None:
         return None
     outcome = await sign_up(services, Person(click.platform, click.workspace_id, click.user_id),
-                            click.session_id)
+                            click.session_id, clicked_at=aware(click.received_at))
     async with services.sessions() as db:
         await db.execute(delete(SignUpRequest).where(col(SignUpRequest.id) == request_id))
         await db.commit()

@@ -264,7 +264,11 @@ def register(app: AsyncApp, services: Services) -> None:
         received_before = None if first_pass else now - SWEEP_AFTER
         first_pass = False
         for request_id in await open_clicks(services, received_before=received_before):
-            decided = await decide(services, request_id)
+            try:
+                decided = await decide(services, request_id)
+            except Exception:  # the others go on; this one is tried again after its lease
+                logger.exception("deciding sign-up %s failed", request_id)
+                continue
             if decided is None:
                 continue
             if decided.click.response_url and now - aware(decided.click.received_at) < (

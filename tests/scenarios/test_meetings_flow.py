@@ -359,3 +359,15 @@ async def test_a_click_a_stopped_process_did_not_decide_is_decided_by_the_next_p
     assert confirmed["text"].startswith("Je bent aangemeld voor")
     [waiting] = await meet.slack.responses("left-U2")
     assert waiting["text"].startswith("Deze sessie is vol.")
+
+
+async def test_a_click_made_before_the_deadline_counts_when_decided_after_it(
+        meet, services, clock):
+    await create(meet, clock, deadline_days=2)
+    first, _ = await _sessions(services)
+    await accept(services, Person("slack", TEAM, "U1"), first.id, claim="t-late")
+    clock.advance(days=3)  # the process that stored it was down until after the deadline
+    await services.scheduler.run_due(clock())
+    assert await _statuses(services) == {"U1": (first.id, "confirmed")}
+    answer = await meet.answer(await meet.click(ids.SIGN_UP, str(first.id), user="U2"))
+    assert "aanmelding voor deze bijeenkomst is gesloten" in answer["text"]
