@@ -7,12 +7,13 @@ rest runs in services.background."""
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.announcements.desk import AnnouncementDesk, Invalid, Unavailable, aware
+from bot.announcements.desk import AnnouncementDesk, Invalid, ReadResult, Unavailable, aware
 from bot.announcements.drafts import Draft
 from bot.announcements.models import Announcement, Status
 from bot.announcements.templates import Template, fill, load_templates
@@ -22,6 +23,7 @@ from bot.deps import Services
 from bot.identity import Person
 from bot.texts import format_date, format_time
 from handlers.slack import announcements_ids as ids
+from handlers.slack.acks import decide_then_ack
 from handlers.slack.announcements_blocks import (
     BUILDERS,
     build_external,
@@ -51,6 +53,8 @@ EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
 REPLACE = {"response_type": "ephemeral", "replace_original": True}
 
 Respond = Callable[..., Awaitable[object]]
+Ack = Callable[..., Awaitable[object]]
+T = TypeVar("T")
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -150,27 +154,25 @@ def register(app: AsyncApp, services: Services) -> None:
         if errors:
             await ack(response_action="errors", errors=modal_errors(errors, state))
             return
-        await ack()
-        await later(lambda: after_compose(person, draft, state, client), None)
-
-    async def after_compose(person: Person, draft: Draft, state: ModalState,
-                            client: AsyncWebClient) -> None:
+        # Stored before the ack closes the modal: a crash after it must not lose the text.
         try:
             if state.mode == "edit" and state.announcement_id is not None:
                 await desk().edit(person, state.announcement_id, draft)
-                await tell(client, person, state.channel, notice("edited"))
-                return
-            announcement = await desk().save_draft(
-                person, draft,
-                announcement_id=state.announcement_id if state.mode == "draft" else None)
+                message = notice("edited")
+            else:
+                message = preview(await desk().save_draft(
+                    person, draft,
+                    announcement_id=state.announcement_id if state.mode == "draft" else None))
         except Unavailable as error:
-            await tell(client, person, state.channel, notice(error.reason))
+            await ack(response_action="errors",
+                      errors={block_id(ids.TITLE_BLOCK, state.revision): text(error.reason,
+                                                                              language)})
             return
         except Invalid as error:
-            await tell(client, person, state.channel,
-                       build_notice(next(iter(error.errors.values()))))
+            await ack(response_action="errors", errors=modal_errors(error.errors, state))
             return
-        await tell(client, person, state.channel, preview(announcement))
+        await ack()
+        await later(lambda: tell(client, person, state.channel, message), None)
 
     def preview(announcement: Announcement) -> dict:
         when = when_text(aware(announcement.send_at), services.covenant.timezone, language)
@@ -214,24 +216,35 @@ def register(app: AsyncApp, services: Services) -> None:
 
     # buttons -------------------------------------------------------------------------------
 
-    def for_coordinators(work: Callable[[Person, int, dict, Respond, AsyncWebClient],
+    def for_coordinators(work: Callable[[Ack, Person, int, dict, Respond, AsyncWebClient],
                                         Awaitable[object]]):
+        """A coordinator's button; `work` acks (after what it decides, see `decide`)."""
         async def handle(ack, action, body, context, respond, client):
-            await ack()
             person = person_from(context, body)
             if not services.coordinators.includes(person):
+                await ack()
                 await refuse(respond)
                 return
             announcement_id = row_id(action.get("value"))
             if announcement_id is None:
+                await ack()
                 await later(lambda: respond(**notice("unknown_announcement"), **EPHEMERAL), None)
                 return
-            await work(person, announcement_id, body, respond, client)
+            await work(ack, person, announcement_id, body, respond, client)
         return handle
 
-    async def do_send(person, announcement_id, body, respond, client):
-        async def send() -> None:
-            announcement = await desk().send(person, announcement_id)
+    async def decide(ack: Ack, respond: Respond, decision: Callable[[], Awaitable[T]],
+                     then: Callable[[T], Awaitable[object]]) -> None:
+        """The decision before the ack (handlers.slack.acks), what is said about it after."""
+        async def refuse(refusal: Exception) -> None:
+            reason = refusal.reason if isinstance(refusal, Unavailable) else "error"
+            await respond(**notice(reason), **EPHEMERAL)
+
+        await decide_then_ack(ack, decision, then, later=lambda job: later(job, respond),
+                              refusals=(Unavailable,), refuse=refuse)
+
+    async def do_send(ack, person, announcement_id, body, respond, client):
+        async def sent(announcement: Announcement) -> None:
             count = channel_count(len(announcement.channels), language)
             send_at = aware(announcement.send_at)
             if announcement.state == Status.SCHEDULED and send_at is not None:
@@ -242,33 +255,31 @@ def register(app: AsyncApp, services: Services) -> None:
                 message = notice("sent_now", channels=count)
                 follow(services, client, announcement_id)
             await respond(**message, **REPLACE)
-        await later(send, respond)
+        await decide(ack, respond, lambda: desk().send(person, announcement_id), sent)
 
-    async def do_adjust(person, announcement_id, body, respond, client):
+    async def do_adjust(ack, person, announcement_id, body, respond, client):
+        await ack()
         await reopen(client, body, person, announcement_id, "draft")
 
-    async def do_edit(person, announcement_id, body, respond, client):
+    async def do_edit(ack, person, announcement_id, body, respond, client):
+        await ack()
         await reopen(client, body, person, announcement_id, "edit")
 
-    async def do_discard(person, announcement_id, body, respond, client):
-        async def discard() -> None:
-            await desk().discard(person, announcement_id)
-            await respond(**notice("discarded"), **REPLACE)
-        await later(discard, respond)
+    async def do_discard(ack, person, announcement_id, body, respond, client):
+        await decide(ack, respond, lambda: desk().discard(person, announcement_id),
+                     lambda _: respond(**notice("discarded"), **REPLACE))
 
-    async def do_cancel(person, announcement_id, body, respond, client):
-        async def cancel() -> None:
-            await desk().cancel(person, announcement_id)
-            await respond(**notice("cancelled"), **EPHEMERAL)
-        await later(cancel, respond)
+    async def do_cancel(ack, person, announcement_id, body, respond, client):
+        await decide(ack, respond, lambda: desk().cancel(person, announcement_id),
+                     lambda _: respond(**notice("cancelled"), **EPHEMERAL))
 
-    async def do_recall(person, announcement_id, body, respond, client):
-        async def recall() -> None:
-            await desk().recall(person, announcement_id)
-            await respond(**notice("recalled"), **EPHEMERAL)
-        await later(recall, respond)
+    async def do_recall(ack, person, announcement_id, body, respond, client):
+        await decide(ack, respond, lambda: desk().recall(person, announcement_id),
+                     lambda _: respond(**notice("recalled"), **EPHEMERAL))
 
-    async def do_report(person, announcement_id, body, respond, client):
+    async def do_report(ack, person, announcement_id, body, respond, client):
+        await ack()
+
         async def report() -> None:
             await fill_permalinks(services, client, announcement_id)
             view = await desk().report(person, announcement_id)
@@ -278,24 +289,15 @@ def register(app: AsyncApp, services: Services) -> None:
     async def handle_read(ack, action, body, context, respond):
         person = person_from(context, body)
         announcement_id = row_id(action.get("value")) or 0  # 0: no announcement has it
-        # Stored before the ack, so that a read Slack was told we took survives a crash; a
-        # database that is away raises here, and Slack hears of it (middleware.error_response).
-        try:
-            result = await desk().record_read(person, announcement_id,
-                                              channel_id=_channel_of(body))
-        except Unavailable as error:
-            await ack()
-            reason = error.reason
-            await later(lambda: respond(**notice(reason), **EPHEMERAL), None)
-            return
-        await ack()
 
-        async def show() -> None:
+        async def shown(result: ReadResult) -> None:
             if result.is_new:
                 await desk().show_reads(announcement_id)
             await respond(**notice("read_thanks" if result.is_new else "read_already"),
                           **EPHEMERAL)
-        await later(show, respond)
+        # The read is stored before the ack; the counts on the posts follow it.
+        await decide(ack, respond, lambda: desk().record_read(
+            person, announcement_id, channel_id=_channel_of(body)), shown)
 
     async def handle_external(ack, action, body, context, respond):
         await ack()

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time
+from typing import TypeVar
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -13,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Services
 from bot.identity import Person
+from bot.meetings.models import Profile
 from bot.meetings.notices import CALENDAR, EXPORT, INVITE, NOTICE
 from bot.meetings.people import (
     current_meetings,
@@ -38,18 +40,21 @@ from bot.meetings.planning import (
     meeting_defaults,
 )
 from bot.meetings.seats import Outcome, withdraw
-from bot.meetings.signups import SWEEP_AFTER, Decided, accept, decide, open_clicks
+from bot.meetings.signups import SWEEP_AFTER, Decided, accept, open_clicks
+from bot.meetings.signups import decide as decide_click
 from bot.meetings.store import aware
 from bot.meetings.texts import text
 from bot.meetings.wording import session_text
 from bot.outbox.sender import Builder
 from handlers.slack import meetings_blocks as blocks
 from handlers.slack import meetings_ids as ids
+from handlers.slack.acks import decide_then_ack
 from handlers.slack.context import person_from, row_id
 from handlers.slack.replies import RESPONSE_URL_LIFETIME, RESPONSE_URL_MARGIN
 from handlers.slack.routing import route_actions, route_views
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
 MAX_SESSIONS = 10  # 6 blocks each: a modal holds 100
 # The Slack app's due job for clicks on "Aanmelden" a stopped process did not decide.
@@ -133,7 +138,7 @@ def register(app: AsyncApp, services: Services) -> None:
     async def reply(respond, message: str) -> None:
         await respond(**blocks.build_answer(message), **EPHEMERAL)
 
-    async def later(job: Callable[[], Awaitable[None]], respond) -> None:
+    async def later(job: Callable[[], Awaitable[object]], respond) -> None:
         async def guarded() -> None:
             try:
                 await job()
@@ -250,7 +255,7 @@ def register(app: AsyncApp, services: Services) -> None:
             return  # a retry: the click it repeats is answered
 
         async def signing_up() -> None:
-            decided = await decide(services, request_id)
+            decided = await decide_click(services, request_id)
             if decided is not None:
                 await answer_sign_up(decided, respond)
         await later(signing_up, respond)
@@ -265,7 +270,7 @@ def register(app: AsyncApp, services: Services) -> None:
         first_pass = False
         for request_id in await open_clicks(services, received_before=received_before):
             try:
-                decided = await decide(services, request_id)
+                decided = await decide_click(services, request_id)
             except Exception:  # the others go on; this one is tried again after its lease
                 logger.exception("deciding sign-up %s failed", request_id)
                 continue
@@ -280,19 +285,23 @@ def register(app: AsyncApp, services: Services) -> None:
                     logger.warning("no answer to sign-up %s after a restart", request_id,
                                    exc_info=True)
 
+    async def decide(ack, respond, decision: Callable[[], Awaitable[T]],
+                     then: Callable[[T], Awaitable[object]]) -> None:
+        """The decision before the ack (handlers.slack.acks), the answer after."""
+        async def refuse(refusal: Exception) -> None:
+            code = refusal.code if isinstance(refusal, Gone) else "not_coordinator"
+            await reply(respond, text(code, language))
+
+        await decide_then_ack(ack, decision, then, later=lambda job: later(job, respond),
+                              refusals=(NotCoordinator, Gone), refuse=refuse)
+
     def withdrawal(decline: bool):
         async def handle(ack, action, body, context, respond):
-            await ack()
             person = person_from(context, body)
-            meeting_id = row_id(action.get("value"))
-
-            async def withdrawing() -> None:
-                if meeting_id is None:
-                    await reply(respond, text("meeting_gone", language))
-                    return
-                outcome = await withdraw(services, person, meeting_id, decline=decline)
-                await reply(respond, text(outcome.code, language))
-            await later(withdrawing, respond)
+            meeting_id = row_id(action.get("value")) or 0  # 0: no meeting has it
+            await decide(ack, respond,
+                         lambda: withdraw(services, person, meeting_id, decline=decline),
+                         lambda outcome: reply(respond, text(outcome.code, language)))
         return handle
 
     async def handle_switch(ack, action, body, context, respond):
@@ -325,27 +334,28 @@ def register(app: AsyncApp, services: Services) -> None:
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     async def handle_profile_select(ack, action, body, context, respond):
-        await ack()
         person = person_from(context, body)
         chosen = (action.get("selected_option") or {}).get("value") or ""
         is_organisation = action["action_id"] == ids.PROFILE_ORGANISATION
-        valid = partners() if is_organisation else roles()
+        if chosen not in (partners() if is_organisation else roles()):
+            await ack()
+            await later(lambda: reply(respond, text("profile_missing", language)), respond)
+            return
 
-        async def saving() -> None:
-            if chosen not in valid:
-                await reply(respond, text("profile_missing", language))
-                return
+        async def saving() -> Profile | None:
             if is_organisation:
                 await set_profile(services, person, organisation=chosen)
             else:
                 await set_profile(services, person, role=chosen)
-            saved = await profile(services, person)
-            if saved is not None and saved.organisation and saved.role:
+            return await profile(services, person)
+
+        async def saved(kept: Profile | None) -> None:
+            if kept is not None and kept.organisation and kept.role:
                 await reply(respond, text("profile_saved", language,
-                                          organisation=saved.organisation, role=saved.role))
+                                          organisation=kept.organisation, role=kept.role))
             else:
                 await reply(respond, text("profile_noted", language, value=chosen))
-        await later(saving, respond)
+        await decide(ack, respond, saving, saved)
 
     async def handle_profile_submission(ack, body, context, view):
         person = person_from(context, body)
@@ -374,14 +384,10 @@ def register(app: AsyncApp, services: Services) -> None:
         await later(lambda: show_list(person, meeting_id, client, context, respond), respond)
 
     async def handle_export(ack, action, body, context, respond):
-        await ack()
         person = person_from(context, body)
         meeting_id = row_id(action.get("value")) or 0
-
-        async def exporting() -> None:
-            await export_participants(services, person, meeting_id)
-            await reply(respond, text("export_sent", language))
-        await later(exporting, respond)
+        await decide(ack, respond, lambda: export_participants(services, person, meeting_id),
+                     lambda _: reply(respond, text("export_sent", language)))
 
     async def handle_change_button(ack, action, body, context, client, respond):
         await ack()
@@ -417,18 +423,12 @@ def register(app: AsyncApp, services: Services) -> None:
 
     def cancelling(meeting: bool):
         async def handle(ack, action, body, context, respond):
-            await ack()
             person = person_from(context, body)
             target = row_id(action.get("value")) or 0
-
-            async def cancel() -> None:
-                if meeting:
-                    await cancel_meeting(services, person, target)
-                else:
-                    await cancel_session(services, person, target)
-                await reply(respond, text("cancel_meeting_done" if meeting
-                                          else "cancel_session_done", language))
-            await later(cancel, respond)
+            cancel = cancel_meeting if meeting else cancel_session
+            await decide(ack, respond, lambda: cancel(services, person, target),
+                         lambda _: reply(respond, text("cancel_meeting_done" if meeting
+                                                       else "cancel_session_done", language)))
         return handle
 
     app.command(ids.COMMAND)(handle_bijeenkomst_command)

@@ -396,3 +396,59 @@ async def test_a_command_whose_text_says_payload_still_reaches_its_handler(slack
     assert response.status_code == 200
     [reply] = await slack.responses(key)
     assert "coördinatoren" in reply["text"]
+
+
+async def _announcements(services) -> list:
+    from sqlmodel import select
+
+    from bot.announcements.models import Announcement
+    from bot.outbox.models import Delivery
+
+    async with services.sessions() as session:
+        announcements = list(await session.exec(select(Announcement)))
+        deliveries = list(await session.exec(select(Delivery)))
+    return [(a.title, a.state, sorted(d.channel_id for d in deliveries
+                                      if d.topic == a.topic)) for a in announcements]
+
+
+async def test_the_text_and_the_send_are_stored_before_slack_gets_their_acks(
+        slack, slack_api, services):
+    """A crash right after an ack must not lose what the coordinator typed or decided: what
+    follows the ack (the preview, the confirmation) only tells about it."""
+    view = await open_modal(slack, slack_api)
+    values = state_with(view, **{ids.TITLE_INPUT: TITLE, ids.BODY_INPUT: BODY,
+                                 ids.CHANNELS_INPUT: ["C1", "C2"]})
+    with services.background.foreground():  # another request under way: after-ack work waits
+        response = await submit_view(slack, view, values, user=COORDINATOR)
+        assert response.status_code == 200 and not response.text
+        assert await _announcements(services) == [(TITLE, Status.DRAFT, [])]
+    [preview] = await slack_api.wait_for("chat.postEphemeral")
+    with services.background.foreground():
+        button = buttons(preview)[ids.SEND]
+        response, key = await slack.click(ids.SEND, button["value"], user=COORDINATOR)
+        assert response.status_code == 200
+        assert await _announcements(services) == [(TITLE, Status.SENDING, ["C1", "C2"])]
+    [reply] = await slack.responses(key)
+    assert "verstuurd" in reply["text"].lower()
+
+
+async def test_editing_a_recalled_announcement_is_refused_on_the_modal(slack, slack_api,
+                                                                       services, clock):
+    preview = await compose(slack, slack_api)
+    await press(slack, preview, ids.SEND)
+    await slack_api.wait_until(lambda: slack_api.messages("C1") and slack_api.messages("C2"))
+    _, key = await slack.command("lijst", command="/aankondiging", user=COORDINATOR)
+    [listing] = await slack.responses(key)
+    actions = buttons(listing)
+    before = len(slack_api.calls_to("views.open"))
+    await slack.click(ids.EDIT, actions[ids.EDIT]["value"], user=COORDINATOR)
+    await slack_api.wait_for("views.open", count=before + 1)
+    modal = list(slack_api.views.values())[-1]
+    _, key = await slack.click(ids.RECALL, actions[ids.RECALL]["value"], user=COORDINATOR)
+    await slack.responses(key)
+    response = await submit_view(slack, modal, state_with(
+        modal, **{ids.BODY_INPUT: "Aangepaste tekst."}), user=COORDINATOR)
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["response_action"] == "errors"
+    assert "ingetrokken" in str(answer["errors"])

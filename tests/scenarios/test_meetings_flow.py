@@ -371,3 +371,18 @@ async def test_a_click_made_before_the_deadline_counts_when_decided_after_it(
     assert await _statuses(services) == {"U1": (first.id, "confirmed")}
     answer = await meet.answer(await meet.click(ids.SIGN_UP, str(first.id), user="U2"))
     assert "aanmelding voor deze bijeenkomst is gesloten" in answer["text"]
+
+
+async def test_a_withdrawal_and_a_cancellation_are_stored_before_their_acks(
+        meet, services, clock):
+    await create(meet, clock)
+    first, second = await _sessions(services)
+    await meet.answer(await meet.click(ids.SIGN_UP, str(first.id), user="U1"))
+    meeting = await _meeting(services)
+    with services.background.foreground():  # another request under way: after-ack work waits
+        withdrawn = await meet.click(ids.WITHDRAW, str(meeting.id), user="U1")
+        assert (await _statuses(services))["U1"][1] == "withdrawn"
+        cancelled = await meet.click(ids.CANCEL_SESSION, str(second.id), user=COORDINATOR)
+        assert [s.state for s in await _sessions(services)] == ["planned", "cancelled"]
+    assert "afgemeld" in (await meet.answer(withdrawn))["text"]
+    assert "afgelast" in (await meet.answer(cancelled))["text"].lower()
