@@ -12,7 +12,7 @@ registration); the claim keeps the person from getting two answers.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
 
 from bot.deps import Services
@@ -22,8 +22,9 @@ from bot.meetings.models import SignUpRequest
 from bot.meetings.seats import Outcome, sign_up
 from bot.meetings.store import aware, changed_rows
 
-# A process that took a click and did not finish it within this time is taken to be gone.
-LEASE = timedelta(seconds=30)
+# A process that took a click and did not finish it within this time is taken to be gone
+# (deciding one takes milliseconds, a second or two when hundreds wait for one session).
+LEASE = timedelta(seconds=10)
 # The process that stored a click decides it within seconds (bot.background's max_deferral):
 # others leave it that long.
 SWEEP_AFTER = timedelta(seconds=5)
@@ -89,3 +90,11 @@ async def open_clicks(services: Services, *, received_before: datetime | None) -
 def _not_taken(now: datetime):
     return or_(col(SignUpRequest.claimed_at).is_(None),
                col(SignUpRequest.claimed_at) < now - LEASE)
+
+
+async def next_lease_end(services: Services) -> datetime | None:
+    """When the earliest claim on an undecided click runs out (a process died holding it),
+    so that the click is decided then instead of at the next pass."""
+    async with services.sessions() as db:
+        earliest = (await db.exec(select(func.min(SignUpRequest.claimed_at)))).one()
+    return aware(earliest) + LEASE if earliest is not None else None

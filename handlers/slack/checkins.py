@@ -261,39 +261,43 @@ def register(app: AsyncApp, services: Services) -> None:
             await services.background.submit(lambda: _tell(client, schedule.channel_id,
                                                            person.user_id, message))
 
+    def answering(ack, respond) -> Callable[[str], Awaitable[None]]:
+        """What a button's handler answers with: the ack, then the message. Each handler
+        below decides before it answers, so a crash after the ack loses no decision."""
+        async def answer(message: str) -> None:
+            await ack()
+            await services.background.submit(lambda: respond(
+                text=message, response_type="ephemeral", replace_original=False))
+        return answer
+
     async def handle_action_done(ack, body, context, respond):
-        await ack()
+        answer = answering(ack, respond)
         person = person_from(context, body)
         action_id = _whole_number(body["actions"][0].get("value")) or 0
         async with services.sessions() as session:
             action = await mark_done(session, action_id, by=person, now=services.clock())
             await session.commit()
         services.outbox.wake()
-        message = (text("action_marked_done", language, what=action.what) if action
-                   else text("unknown_action", language))
-        await respond(text=message, response_type="ephemeral", replace_original=False)
+        await answer(text("action_marked_done", language, what=action.what) if action
+                     else text("unknown_action", language))
 
     async def handle_export(ack, body, context, respond):
-        await ack()
+        answer = answering(ack, respond)
         person = person_from(context, body)
         if not is_coordinator(person):
-            await respond(text=SHARED("not_coordinator", language), response_type="ephemeral",
-                          replace_original=False)
+            await answer(SHARED("not_coordinator", language))
             return
         round_id = _whole_number(body["actions"][0].get("value")) or 0
         exported = await manage.request_export(services, round_id, by=person,
                                                now=services.clock())
-        message = (text("export_sent", language, period=exported.period) if exported
-                   else text("unknown_round", language))
-        await respond(text=message, response_type="ephemeral", replace_original=False)
+        await answer(text("export_sent", language, period=exported.period) if exported
+                     else text("unknown_round", language))
 
     async def handle_manage(ack, body, context, client, respond):
-        await ack()
+        answer = answering(ack, respond)
         person = person_from(context, body)
-        say: Callable[[str], Awaitable[None]] = lambda message: respond(  # noqa: E731
-            text=message, response_type="ephemeral", replace_original=False)
         if not is_coordinator(person):
-            await say(SHARED("not_coordinator", language))
+            await answer(SHARED("not_coordinator", language))
             return
         action = body["actions"][0]
         which, schedule_id = action["action_id"], _whole_number(action.get("value")) or 0
@@ -301,10 +305,11 @@ def register(app: AsyncApp, services: Services) -> None:
             schedule = await find_schedule(session, schedule_id, workspace=person)
             current = await open_round(session, schedule_id) if schedule else None
         if schedule is None:
-            await say(text("unknown_schedule", language))
+            await answer(text("unknown_schedule", language))
             return
         channel = schedule.channel_id
         if which == ids.CHANGE:
+            await ack()
             local = as_utc(schedule.first_opens_at).astimezone(zone)
             await client.views_open(trigger_id=body["trigger_id"], view=build_schedule_modal(
                 language, channel_id=channel, first_local=local, cadence=schedule.cadence,
@@ -314,22 +319,29 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         if which in (ids.PAUSE, ids.RESUME):
             await manage.set_paused(services, schedule_id, which == ids.PAUSE, by=person)
-            await say(text("paused" if which == ids.PAUSE else "resumed", language,
-                           channel=channel))
+            await answer(text("paused" if which == ids.PAUSE else "resumed", language,
+                              channel=channel))
             return
         if which == ids.DELETE:
             await manage.delete_schedule(services, schedule_id, by=person)
-            await say(text("deleted", language, channel=channel))
+            await answer(text("deleted", language, channel=channel))
             return
         if which == ids.START_NOW:
             started = await start_round_now(services, schedule_id, services.clock())
-            await say(text("round_started", language, period=started.period, channel=channel)
-                      if started else text("round_already_open", language))
+            await answer(text("round_started", language, period=started.period,
+                              channel=channel)
+                         if started else text("round_already_open", language))
             return
         if current is None or current.id is None:
-            await say(text("no_open_round", language))
+            await answer(text("no_open_round", language))
             return
+        # These two ask Slack who is in the channel first, which can take longer than the
+        # 3 s Slack waits for the ack: they run after it. A crash meanwhile leaves the round
+        # as it was, and a second click does it (each step is claimed once).
+        await ack()
         round_id, period = current.id, current.period
+        say: Callable[[str], Awaitable[object]] = lambda message: respond(  # noqa: E731
+            text=message, response_type="ephemeral", replace_original=False)
 
         async def remind() -> None:
             count = await send_reminders(services, round_id, services.clock())

@@ -40,7 +40,7 @@ from bot.meetings.planning import (
     meeting_defaults,
 )
 from bot.meetings.seats import Outcome, withdraw
-from bot.meetings.signups import SWEEP_AFTER, Decided, accept, open_clicks
+from bot.meetings.signups import SWEEP_AFTER, Decided, accept, next_lease_end, open_clicks
 from bot.meetings.signups import decide as decide_click
 from bot.meetings.store import aware
 from bot.meetings.texts import text
@@ -284,6 +284,9 @@ def register(app: AsyncApp, services: Services) -> None:
                 except Exception:  # the place is taken; only the note about it is missing
                     logger.warning("no answer to sign-up %s after a restart", request_id,
                                    exc_info=True)
+        lease_ends = await next_lease_end(services)
+        if lease_ends is not None:  # a click a stopped process had taken: decided then
+            services.scheduler.wake_at(lease_ends, SIGN_UPS_JOB)
 
     async def decide(ack, respond, decision: Callable[[], Awaitable[T]],
                      then: Callable[[T], Awaitable[object]]) -> None:

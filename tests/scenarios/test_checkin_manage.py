@@ -86,3 +86,21 @@ def _initial(element: dict) -> dict:
     if "initial_time" in element:
         return {"selected_time": element["initial_time"]}
     return {"value": element.get("initial_value")}
+
+
+async def test_a_pause_is_stored_before_slack_gets_its_ack(driver, services):
+    from bot.checkins.models import CheckinSchedule
+
+    first = default_first_opening(services.clock(), services.covenant.zone)
+    async with services.sessions() as session:
+        schedule = await create_schedule(session, ScheduleInput(
+            channel=ChannelRef("slack", TEAM, CHANNEL), first_opens_at=first),
+            by=Person("slack", TEAM, COORDINATOR))
+        await session.commit()
+    with services.background.foreground():  # another request under way: after-ack work waits
+        response, key = await driver.click(ids.PAUSE, str(schedule.id), user=COORDINATOR)
+        assert response.status_code == 200
+        async with services.sessions() as session:
+            stored = await session.get(CheckinSchedule, schedule.id)
+            assert stored is not None and stored.paused
+    assert "gepauzeerd" in (await driver.responses(key))[0]["text"]

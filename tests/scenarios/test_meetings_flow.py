@@ -386,3 +386,23 @@ async def test_a_withdrawal_and_a_cancellation_are_stored_before_their_acks(
         assert [s.state for s in await _sessions(services)] == ["planned", "cancelled"]
     assert "afgemeld" in (await meet.answer(withdrawn))["text"]
     assert "afgelast" in (await meet.answer(cancelled))["text"].lower()
+
+
+async def test_a_click_a_killed_process_had_taken_is_decided_when_its_lease_runs_out(
+        meet, services, clock):
+    from sqlalchemy import update
+
+    from bot.meetings.signups import LEASE
+
+    await create(meet, clock)
+    first, _ = await _sessions(services)
+    click = await accept(services, Person("slack", TEAM, "U1"), first.id, claim="t-taken")
+    async with services.sessions() as db:  # taken by a process that then died
+        await db.execute(update(SignUpRequest).where(SignUpRequest.id == click)
+                         .values(claimed_at=clock()))
+        await db.commit()
+    await services.scheduler.run_due(clock())
+    assert await _statuses(services) == {}  # perhaps still being decided: left alone
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+    await services.scheduler.run_due(clock())
+    assert await _statuses(services) == {"U1": (first.id, "confirmed")}
