@@ -29,13 +29,19 @@ async def said(driver: SlackDriver, action_id: str, value: str, user: str = COOR
     return (await driver.responses(key))[0]["text"]
 
 
-async def test_pause_resume_change_and_delete_from_the_list(driver, slack_api, services):
+async def _quarterly(services):
+    """A schedule for CHANNEL whose first round opens at the default time; and that time."""
     first = default_first_opening(services.clock(), services.covenant.zone)
     async with services.sessions() as session:
         schedule = await create_schedule(session, ScheduleInput(
             channel=ChannelRef("slack", TEAM, CHANNEL), first_opens_at=first),
             by=Person("slack", TEAM, COORDINATOR))
         await session.commit()
+    return schedule, first
+
+
+async def test_pause_resume_change_and_delete_from_the_list(driver, slack_api, services):
+    schedule, first = await _quarterly(services)
     sid = str(schedule.id)
     response, _ = await driver.command("lijst", command="/checkin", user=COORDINATOR)
     assert "elk kwartaal, met naam, 10 werkdagen open" in str(ack_body(response)["blocks"])
@@ -91,12 +97,7 @@ def _initial(element: dict) -> dict:
 async def test_a_pause_is_stored_before_slack_gets_its_ack(driver, services):
     from bot.checkins.models import CheckinSchedule
 
-    first = default_first_opening(services.clock(), services.covenant.zone)
-    async with services.sessions() as session:
-        schedule = await create_schedule(session, ScheduleInput(
-            channel=ChannelRef("slack", TEAM, CHANNEL), first_opens_at=first),
-            by=Person("slack", TEAM, COORDINATOR))
-        await session.commit()
+    schedule, _ = await _quarterly(services)
     with services.background.foreground():  # another request under way: after-ack work waits
         response, key = await driver.click(ids.PAUSE, str(schedule.id), user=COORDINATOR)
         assert response.status_code == 200
