@@ -1,8 +1,9 @@
 """/aankondiging: compose in a modal, preview, send now or later, list, report, edit, recall,
 cancel; and the "Gelezen ✔" and "Tekst voor website/LinkedIn" buttons under each post.
 
-Listeners ack first; modals open right in the listener (the trigger id lives 3 seconds), the
-rest runs in services.background."""
+What a click or the modal decides (a draft, a send, a read, ...) is stored before the ack
+(handlers.slack.acks), so a crash after the ack loses nothing; modals open right in the
+listener (the trigger id lives 3 seconds); the answers run in services.background."""
 
 import logging
 from collections.abc import Awaitable, Callable

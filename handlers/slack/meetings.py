@@ -1,6 +1,8 @@
 """Slack listeners for meetings: /bijeenkomst, the "new meeting" modal, the invitation's
 buttons, the profile, and the coordinators' list, export, changes and cancellations.
-Each listener acks first, pulls out the fields, calls bot.meetings and renders the answer."""
+Each listener pulls out the fields, calls bot.meetings and renders the answer. What a click
+decides is stored before the ack (handlers.slack.acks; a sign-up as a click to decide,
+bot.meetings.signups), so a crash after the ack loses nothing; the answers come after it."""
 
 import json
 import logging
