@@ -330,18 +330,11 @@ class AnnouncementDesk:
 
     # reading ------------------------------------------------------------------------------
 
-    async def mark_read(self, reader: Person, announcement_id: int, *,
-                        channel_id: str = "") -> ReadResult:
-        """One read per person; the posts' counts (and the report) follow within seconds."""
-        result = await self.record_read(reader, announcement_id, channel_id=channel_id)
-        if result.is_new:
-            await self.show_reads(announcement_id)
-        return result
-
     async def record_read(self, reader: Person, announcement_id: int, *,
                           channel_id: str = "") -> ReadResult:
         """Stores one read per person and nothing more: small enough to do before the
-        platform's ack, so that a read the platform was told we took is never lost."""
+        platform's ack, so that a read the platform was told we took is never lost. The
+        posts' counts (and the report) follow with `show_reads`, after the ack."""
         async with self.sessions() as session:
             announcement = await session.get(Announcement, announcement_id)
             if announcement is None or announcement.platform != reader.platform:

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
+Refusal = TypeVar("Refusal", bound=Exception)
 Job = Callable[[], Awaitable[object]]
 
 
@@ -13,8 +14,8 @@ async def decide_then_ack(ack: Callable[[], Awaitable[object]],
                           decision: Callable[[], Awaitable[T]],
                           then: Callable[[T], Awaitable[object]], *,
                           later: Callable[[Job], Awaitable[object]],
-                          refusals: tuple[type[Exception], ...],
-                          refuse: Callable[[Exception], Awaitable[object]]) -> None:
+                          refusals: tuple[type[Refusal], ...],
+                          refuse: Callable[[Refusal], Awaitable[object]]) -> None:
     """Runs `decision`, acks, and has `later` run `then(decided)`. A refusal (one of
     `refusals`: an unknown id, a wrong state) is acked and answered by `refuse(refusal)`; any
     other error raises before the ack, so Slack hears of it (middleware.error_response)."""

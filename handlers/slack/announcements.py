@@ -237,9 +237,8 @@ def register(app: AsyncApp, services: Services) -> None:
     async def decide(ack: Ack, respond: Respond, decision: Callable[[], Awaitable[T]],
                      then: Callable[[T], Awaitable[object]]) -> None:
         """The decision before the ack (handlers.slack.acks), what is said about it after."""
-        async def refuse(refusal: Exception) -> None:
-            reason = refusal.reason if isinstance(refusal, Unavailable) else "error"
-            await respond(**notice(reason), **EPHEMERAL)
+        async def refuse(refusal: Unavailable) -> None:
+            await respond(**notice(refusal.reason), **EPHEMERAL)
 
         await decide_then_ack(ack, decision, then, later=lambda job: later(job, respond),
                               refusals=(Unavailable,), refuse=refuse)

@@ -47,7 +47,7 @@ from handlers.slack.checkins_blocks import (
     build_schedule_modal,
     combine_local,
 )
-from handlers.slack.context import person_from
+from handlers.slack.context import person_from, row_id
 from handlers.slack.routing import route_actions, route_views
 
 logger = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ def register(app: AsyncApp, services: Services) -> None:
     async def handle_fill_in(ack, body, context, client, respond):
         await ack()
         person = person_from(context, body)
-        round_id = _whole_number(body["actions"][0].get("value")) or 0
+        round_id = row_id(body["actions"][0].get("value")) or 0
         async with services.sessions() as session:
             checkin_round, refused = await round_for_answer(session, round_id, services.clock(),
                                                             person)
@@ -201,7 +201,7 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(response_action="errors",
                       errors={ids.answer_block(key): problem for key, problem in problems.items()})
             return
-        round_id = _whole_number(view.get("private_metadata")) or 0
+        round_id = row_id(view.get("private_metadata")) or 0
         saved = await save_answers(services.sessions, form, person, round_id, answers,
                                    services.clock())
         if saved in (Saved.CLOSED, Saved.UNKNOWN):
@@ -225,7 +225,7 @@ def register(app: AsyncApp, services: Services) -> None:
 
     async def handle_add_action(ack, body, client):
         await ack()
-        round_id = _whole_number(body["actions"][0].get("value")) or 0
+        round_id = row_id(body["actions"][0].get("value")) or 0
         await client.views_open(trigger_id=body["trigger_id"],
                                 view=build_action_modal(language, round_id=round_id))
 
@@ -242,7 +242,7 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(response_action="errors",
                       errors={b[field]: problem for field, problem in problems.items()})
             return
-        round_id = _whole_number(view.get("private_metadata")) or 0
+        round_id = row_id(view.get("private_metadata")) or 0
         async with services.sessions() as session:
             action = await add_action(session, round_id, chosen, by=person)
             if action is None:
@@ -261,19 +261,25 @@ def register(app: AsyncApp, services: Services) -> None:
             await services.background.submit(lambda: _tell(client, schedule.channel_id,
                                                            person.user_id, message))
 
+    def ephemeral(respond) -> Callable[[str], Awaitable[object]]:
+        """A message only the person who clicked sees, under what they clicked."""
+        return lambda message: respond(text=message, response_type="ephemeral",
+                                       replace_original=False)
+
     def answering(ack, respond) -> Callable[[str], Awaitable[None]]:
         """What a button's handler answers with: the ack, then the message. Each handler
         below decides before it answers, so a crash after the ack loses no decision."""
+        say = ephemeral(respond)
+
         async def answer(message: str) -> None:
             await ack()
-            await services.background.submit(lambda: respond(
-                text=message, response_type="ephemeral", replace_original=False))
+            await services.background.submit(lambda: say(message))
         return answer
 
     async def handle_action_done(ack, body, context, respond):
         answer = answering(ack, respond)
         person = person_from(context, body)
-        action_id = _whole_number(body["actions"][0].get("value")) or 0
+        action_id = row_id(body["actions"][0].get("value")) or 0
         async with services.sessions() as session:
             action = await mark_done(session, action_id, by=person, now=services.clock())
             await session.commit()
@@ -287,7 +293,7 @@ def register(app: AsyncApp, services: Services) -> None:
         if not is_coordinator(person):
             await answer(SHARED("not_coordinator", language))
             return
-        round_id = _whole_number(body["actions"][0].get("value")) or 0
+        round_id = row_id(body["actions"][0].get("value")) or 0
         exported = await manage.request_export(services, round_id, by=person,
                                                now=services.clock())
         await answer(text("export_sent", language, period=exported.period) if exported
@@ -300,7 +306,7 @@ def register(app: AsyncApp, services: Services) -> None:
             await answer(SHARED("not_coordinator", language))
             return
         action = body["actions"][0]
-        which, schedule_id = action["action_id"], _whole_number(action.get("value")) or 0
+        which, schedule_id = action["action_id"], row_id(action.get("value")) or 0
         async with services.sessions() as session:
             schedule = await find_schedule(session, schedule_id, workspace=person)
             current = await open_round(session, schedule_id) if schedule else None
@@ -340,8 +346,7 @@ def register(app: AsyncApp, services: Services) -> None:
         # as it was, and a second click does it (each step is claimed once).
         await ack()
         round_id, period = current.id, current.period
-        say: Callable[[str], Awaitable[object]] = lambda message: respond(  # noqa: E731
-            text=message, response_type="ephemeral", replace_original=False)
+        say = ephemeral(respond)
 
         async def remind() -> None:
             count = await send_reminders(services, round_id, services.clock())

@@ -176,10 +176,10 @@ async def test_outbox_sends_then_follow_marks_sent_and_updates_report(sessions, 
 async def test_one_read_per_person_and_counts_in_the_view(desk, sessions, clock):
     announcement = await desk.save_draft(COORDINATOR, draft())
     await desk.send(COORDINATOR, announcement.id)
-    first = await desk.mark_read(Person("slack", "T0001", "U1"), announcement.id, channel_id="C1")
-    again = await desk.mark_read(Person("slack", "T0001", "U1"), announcement.id,
+    first = await desk.record_read(Person("slack", "T0001", "U1"), announcement.id, channel_id="C1")
+    again = await desk.record_read(Person("slack", "T0001", "U1"), announcement.id,
                                  channel_id="C2")
-    other = await desk.mark_read(Person("slack", "T0001", "U2"), announcement.id,
+    other = await desk.record_read(Person("slack", "T0001", "U2"), announcement.id,
                                  channel_id="C2")
     assert (first.is_new, again.is_new, other.is_new) == (True, False, True)
     assert other.count == 2
@@ -196,7 +196,7 @@ async def test_recall_deletes_everywhere_and_later_reads_are_refused(desk, sessi
     await desk.recall(COORDINATOR, announcement.id)
     assert (await desk.get(COORDINATOR, announcement.id)).state == Status.RECALLED
     with pytest.raises(Unavailable) as refused:
-        await desk.mark_read(Person("slack", "T0001", "U1"), announcement.id)
+        await desk.record_read(Person("slack", "T0001", "U1"), announcement.id)
     assert refused.value.reason == "is_recalled"
     with pytest.raises(Unavailable):
         await desk.edit(COORDINATOR, announcement.id, draft(title="Nieuw"))
